@@ -1,0 +1,24 @@
+# Reproducible companion to Lindqvist et al. (2023): raw trial data -> validation ->
+# scoring -> RI-CLPM (FIML) -> tables and figures -> manuscript. See README.md.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/measurement.smk"
+include: "workflow/rules/models.smk"
+include: "workflow/rules/report.smk"
+include: "workflow/rules/manuscript.smk"
+
+
+rule all:
+    input:
+        MANUSCRIPT_OUTPUTS,
+        "results/provenance.json",
+    default_target: True

@@ -1,0 +1,373 @@
+"""Render the Quarto manuscript to HTML, PDF and DOCX.
+
+With a `quarto` binary on PATH this runs `quarto render`. Without one (these
+machines, air-gapped servers) it renders the same sources with pandoc (from
+pypandoc_binary) and typst (from the typst wheel). The fallback honours the
+subset of Quarto the manuscript is allowed to use:
+
+- ``{{< var a.b >}}`` from ``_variables.yml`` and ``{{< include file >}}``,
+  expanded here as text before pandoc sees the document;
+- ``#fig-``/``#tbl-`` labels and ``@fig-``/``@tbl-`` references
+  (filters/crossref.lua);
+- ``::: {.callout-*}`` boxes (filters/callout.lua);
+- citations through ``--citeproc`` with the ``bibliography`` and ``csl`` named
+  in the front matter or in ``_quarto.yml``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import pypandoc
+import typst
+import yaml
+
+FILTERS = Path(__file__).resolve().parent / "filters"
+SUFFIXES = {"html": ".html", "pdf": ".pdf", "docx": ".docx"}
+QUARTO_FORMATS = {"html": "html", "pdf": "typst", "docx": "docx"}
+# Keys of _quarto.yml that configure Quarto itself rather than the document.
+PROJECT_ONLY_KEYS = {"project", "manuscript", "format", "execute", "editor", "engine", "jupyter"}
+# Document options that pandoc takes as command-line flags, not metadata.
+FLAG_OPTIONS = {"toc": "--toc", "number-sections": "--number-sections"}
+
+# {{{< ... >}}} is Quarto's escape for a literal shortcode; {{< name args >}} is a shortcode.
+SHORTCODE = re.compile(r"\{\{\{<(?P<escaped>[^\n]*?)>\}\}\}|\{\{<\s*(?P<name>[\w-]+)\s*(?P<args>[^\n]*?)\s*>\}\}")
+# The target of a Markdown image; the caption may hold one level of brackets (citations).
+IMAGE = re.compile(r"!\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*<?(?P<path>[^)\s>]+)")
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+
+
+class ManuscriptError(RuntimeError):
+    """The manuscript sources cannot be rendered as written."""
+
+
+# --- sources ---------------------------------------------------------------
+
+
+def load_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ManuscriptError(f"{path}: invalid YAML: {err}") from err
+    return data or {}
+
+
+def project_config(manuscript_dir: Path) -> dict:
+    path = manuscript_dir / "_quarto.yml"
+    return load_yaml(path) if path.exists() else {}
+
+
+def article_path(manuscript_dir: Path) -> Path:
+    article = (project_config(manuscript_dir).get("manuscript") or {}).get("article", "index.qmd")
+    return manuscript_dir / article
+
+
+def lookup_variable(variables: dict, key: str, where: Path) -> str:
+    value = variables
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise ManuscriptError(f"{where}: unknown variable '{key}' (not in _variables.yml)")
+        value = value[part]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None or isinstance(value, (dict, list)):
+        raise ManuscriptError(f"{where}: variable '{key}' is not a single value")
+    return str(value)
+
+
+def include_target(args: str, including: Path, manuscript_dir: Path) -> Path:
+    name = args.strip().strip("\"'")
+    # As in Quarto: a leading / is relative to the project, anything else to the including file.
+    if name.startswith("/"):
+        return manuscript_dir / name.lstrip("/")
+    return including.parent / name
+
+
+def expand_text(text: str, path: Path, manuscript_dir: Path, variables: dict, chain: tuple[Path, ...] = ()) -> str:
+    """`text`, read from `path`, with include and var shortcodes expanded."""
+
+    def replace(match: re.Match) -> str:
+        if match["escaped"] is not None:
+            return "{{<" + match["escaped"] + ">}}"
+        name, args = match["name"], match["args"]
+        if name == "var":
+            return lookup_variable(variables, args.strip(), path)
+        if name == "include":
+            target = include_target(args, path, manuscript_dir)
+            return expand(target, manuscript_dir, variables, (*chain, path)).rstrip("\n")
+        raise ManuscriptError(f"{path}: shortcode '{name}' is not supported without Quarto")
+
+    return SHORTCODE.sub(replace, text)
+
+
+def expand(path: Path, manuscript_dir: Path, variables: dict, chain: tuple[Path, ...] = ()) -> str:
+    """The text of `path` with include and var shortcodes expanded."""
+    if path in chain:
+        raise ManuscriptError(f"include cycle: {' -> '.join(str(p) for p in (*chain, path))}")
+    if not path.exists():
+        where = f"included from {chain[-1]}" if chain else "manuscript source"
+        raise ManuscriptError(f"missing file {path} ({where})")
+    return expand_text(path.read_text(encoding="utf-8"), path, manuscript_dir, variables, chain)
+
+
+def expand_metadata(value, path: Path, manuscript_dir: Path, variables: dict):
+    # As Quarto does: shortcodes in metadata are resolved after the YAML is parsed,
+    # so a value containing ": " or quotes cannot break the front matter.
+    if isinstance(value, str):
+        return expand_text(value, path, manuscript_dir, variables)
+    if isinstance(value, dict):
+        return {k: expand_metadata(v, path, manuscript_dir, variables) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand_metadata(v, path, manuscript_dir, variables) for v in value]
+    return value
+
+
+def split_front_matter(text: str, where: Path) -> tuple[dict, str]:
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        meta = yaml.safe_load(match["yaml"]) or {}
+    except yaml.YAMLError as err:
+        raise ManuscriptError(f"{where}: invalid front matter: {err}") from err
+    return meta, text[match.end():]
+
+
+def document_metadata(manuscript_dir: Path, front_matter: dict) -> dict:
+    """Project-level metadata from _quarto.yml, overridden by the article's front matter."""
+    config = project_config(manuscript_dir)
+    meta = {k: v for k, v in config.items() if k not in PROJECT_ONLY_KEYS}
+    meta.update(front_matter)
+    return meta
+
+
+def as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def manuscript_inputs(manuscript_dir: Path) -> list[Path]:
+    """Every file the manuscript reads, for the render rule's inputs.
+
+    Works before the generated files exist: includes that are not there yet are
+    listed but not opened, and var shortcodes are left unresolved.
+    """
+    manuscript_dir = Path(manuscript_dir)
+    article = article_path(manuscript_dir)
+    found = [article, manuscript_dir / "_quarto.yml", manuscript_dir / "_variables.yml"]
+    texts = []
+    pending = [article]
+    while pending:
+        path = pending.pop(0)
+        if not path.exists():
+            continue
+        text = path.read_text(encoding="utf-8")
+        texts.append(text)
+        for match in SHORTCODE.finditer(text):
+            if match["name"] == "include":
+                target = include_target(match["args"], path, manuscript_dir)
+                if target not in found:
+                    found.append(target)
+                    pending.append(target)
+    for text in texts:
+        found.extend(manuscript_dir / m["path"] for m in IMAGE.finditer(text))
+    front, _ = split_front_matter(texts[0], article) if texts else ({}, "")
+    meta = document_metadata(manuscript_dir, front)
+    for key in ("bibliography", "csl"):
+        found.extend(manuscript_dir / p for p in as_list(meta.get(key)))
+    return list(dict.fromkeys(Path(os.path.normpath(p)) for p in found))
+
+
+# --- fallback: pandoc + typst ----------------------------------------------
+
+
+def author_name(author) -> str:
+    name = author.get("name", "") if isinstance(author, dict) else author
+    if isinstance(name, dict):
+        return name.get("literal") or " ".join(filter(None, (name.get("given"), name.get("family"))))
+    return str(name)
+
+
+def affiliation_names(author) -> str:
+    if not isinstance(author, dict):
+        return ""
+    names = [a.get("name", "") if isinstance(a, dict) else str(a)
+             for a in as_list(author.get("affiliations") or author.get("affiliation"))]
+    return "; ".join(filter(None, names))
+
+
+def pandoc_metadata(meta: dict, fmt: str) -> dict:
+    """Quarto's author schema, reduced to what pandoc's default templates print."""
+    meta = {k: v for k, v in meta.items() if k not in FLAG_OPTIONS}
+    authors = as_list(meta.get("author"))
+    if fmt == "pdf":
+        meta["author"] = [{"name": author_name(a), "affiliation": affiliation_names(a),
+                           "email": a.get("email", "") if isinstance(a, dict) else ""}
+                          for a in authors]
+    elif authors:
+        meta["author"] = [author_name(a) for a in authors]
+    return meta
+
+
+def pandoc_flags(meta: dict) -> list[str]:
+    return [flag for key, flag in FLAG_OPTIONS.items() if meta.get(key)]
+
+
+def run_pandoc(args: list[str], markdown: str, cwd: Path) -> bytes:
+    env = dict(os.environ)
+    # Fixed timestamps inside the docx, so reruns give identical files.
+    env.setdefault("SOURCE_DATE_EPOCH", "0")
+    command = [pypandoc.get_pandoc_path(), "--from=markdown", "--fail-if-warnings", *args]
+    result = subprocess.run(command, input=markdown.encode("utf-8"), cwd=cwd,
+                            capture_output=True, env=env)
+    if result.returncode != 0:
+        raise ManuscriptError(f"pandoc failed ({' '.join(args)}):\n{result.stderr.decode()}")
+    return result.stdout
+
+
+CALLOUT_STYLE = (
+    '<w:style w:type="paragraph" w:customStyle="1" w:styleId="Callout">'
+    '<w:name w:val="Callout"/><w:basedOn w:val="BodyText"/><w:qFormat/>'
+    '<w:pPr><w:pBdr>'
+    + "".join(f'<w:{side} w:val="single" w:sz="8" w:space="4" w:color="E0A800"/>'
+              for side in ("top", "left", "bottom", "right"))
+    + '</w:pBdr><w:shd w:val="clear" w:color="auto" w:fill="FFF8E1"/>'
+    '<w:ind w:left="113" w:right="113"/></w:pPr></w:style>'
+)
+
+
+def reference_docx(path: Path) -> Path:
+    """Pandoc's default reference.docx plus a bordered "Callout" paragraph style."""
+    default = subprocess.run([pypandoc.get_pandoc_path(), "--print-default-data-file", "reference.docx"],
+                             capture_output=True, check=True).stdout
+    with zipfile.ZipFile(io.BytesIO(default)) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "word/styles.xml":
+                data = data.replace(b"</w:styles>", CALLOUT_STYLE.encode() + b"</w:styles>")
+            # Pandoc copies some parts of the reference doc into the docx, timestamps included.
+            dst.writestr(zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0)), data,
+                         zipfile.ZIP_DEFLATED)
+    return path
+
+
+def typst_pdf(typ: bytes, manuscript_dir: Path, out: Path) -> None:
+    # No creation date in the PDF, so reruns give identical files.
+    source = b"#set document(date: none)\n" + typ
+    try:
+        # Only the fonts inside the typst wheel: the same PDF on every machine.
+        _, warnings = typst.compile_with_warnings(source, output=str(out), root=str(manuscript_dir),
+                                                  ignore_system_fonts=True)
+    except typst.TypstError as err:
+        raise ManuscriptError(f"typst failed: {err.message}\n{err.diagnostic}") from err
+    # Strict like pandoc's --fail-if-warnings: a missing font or image is not a footnote.
+    if warnings:
+        out.unlink(missing_ok=True)
+        raise ManuscriptError("typst warnings:\n" + "\n".join(w.diagnostic for w in warnings))
+
+
+def render_fallback(manuscript_dir: Path, out_dir: Path, formats) -> dict[str, Path]:
+    article = article_path(manuscript_dir)
+    variables_file = manuscript_dir / "_variables.yml"
+    variables = load_yaml(variables_file) if variables_file.exists() else {}
+    if not article.exists():
+        raise ManuscriptError(f"missing file {article} (manuscript source)")
+    front, body = split_front_matter(article.read_text(encoding="utf-8"), article)
+    meta = expand_metadata(document_metadata(manuscript_dir, front), article, manuscript_dir, variables)
+    body = expand_text(body, article, manuscript_dir, variables)
+    common = [f"--resource-path={manuscript_dir}",
+              f"--lua-filter={FILTERS / 'crossref.lua'}", f"--lua-filter={FILTERS / 'callout.lua'}",
+              "--citeproc", *pandoc_flags(meta)]
+    outputs = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for fmt in formats:
+            meta_file = tmp / f"{fmt}.yml"
+            meta_file.write_text(yaml.safe_dump(pandoc_metadata(meta, fmt), allow_unicode=True), encoding="utf-8")
+            args = [*common, f"--metadata-file={meta_file}", "--standalone"]
+            out = out_dir / f"{article.stem}{SUFFIXES[fmt]}"
+            if fmt == "html":
+                run_pandoc([*args, "--to=html5", "--embed-resources", f"--output={out}"], body, manuscript_dir)
+            elif fmt == "docx":
+                reference = reference_docx(tmp / "reference.docx")
+                run_pandoc([*args, "--to=docx", f"--reference-doc={reference}", f"--output={out}"],
+                           body, manuscript_dir)
+            else:
+                typst_pdf(run_pandoc([*args, "--to=typst"], body, manuscript_dir), manuscript_dir, out)
+            outputs[fmt] = out
+    return outputs
+
+
+# --- quarto ------------------------------------------------------------------
+
+
+def render_quarto(manuscript_dir: Path, out_dir: Path, formats) -> dict[str, Path]:
+    # One call for all formats: Quarto cleans the output directory of a project render.
+    to = ",".join(QUARTO_FORMATS[fmt] for fmt in formats)
+    command = ["quarto", "render", str(manuscript_dir), "--to", to, "--output-dir", str(out_dir)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise ManuscriptError(f"quarto render failed:\n{result.stderr}")
+    stem = article_path(manuscript_dir).stem
+    return {fmt: out_dir / f"{stem}{SUFFIXES[fmt]}" for fmt in formats}
+
+
+# --- entry points ----------------------------------------------------------------
+
+
+def render(manuscript_dir: Path, out_dir: Path, formats=("html", "pdf", "docx"), engine="auto") -> dict[str, Path]:
+    """Render the manuscript in `manuscript_dir` to `out_dir`/index.{html,pdf,docx}.
+
+    engine: "quarto", "pandoc" (pandoc + typst), or "auto": quarto when it is on PATH.
+    Returns the path written for each format.
+    """
+    manuscript_dir, out_dir = Path(manuscript_dir).resolve(), Path(out_dir).resolve()
+    unknown = set(formats) - set(SUFFIXES)
+    if unknown:
+        raise ValueError(f"unknown formats {sorted(unknown)}; choose from {sorted(SUFFIXES)}")
+    if engine == "auto":
+        engine = "quarto" if shutil.which("quarto") else "pandoc"
+    if engine not in ("quarto", "pandoc"):
+        raise ValueError(f"engine must be 'auto', 'quarto' or 'pandoc', not {engine!r}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    render_with = render_quarto if engine == "quarto" else render_fallback
+    outputs = render_with(manuscript_dir, out_dir, formats)
+    missing = [str(p) for p in outputs.values() if not p.exists()]
+    if missing:
+        raise ManuscriptError(f"{engine} did not write {', '.join(missing)}")
+    return outputs
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("manuscript_dir", type=Path)
+    parser.add_argument("--out", type=Path, help="output directory (default: MANUSCRIPT_DIR/_build)")
+    parser.add_argument("--formats", default="html,pdf,docx", help="comma-separated: html,pdf,docx")
+    parser.add_argument("--engine", choices=("auto", "quarto", "pandoc"), default="auto")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    try:
+        outputs = render(args.manuscript_dir, args.out or args.manuscript_dir / "_build",
+                         tuple(args.formats.split(",")), args.engine)
+    except (ManuscriptError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    for path in outputs.values():
+        print(path)
+    print(f"rendered in {time.perf_counter() - start:.2f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

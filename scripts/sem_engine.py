@@ -1,0 +1,455 @@
+"""Fit an RI-CLPM/CLPM ModelSpec by FIML with a mean structure.
+
+The model is built and parameterised by semopy (FastFIMLModel, a ModelMeans with
+a vectorised FIML objective); optimisation, standard errors, standardised
+estimates and fit measures are done here, matching lavaan's
+lavaan(model, data, missing = "ml", meanstructure = TRUE):
+
+- estimates: L-BFGS-B with variances bounded at 0, then Newton steps on a
+  finite-difference Hessian of the analytic gradient; if the gradient is still
+  not small, restarts from perturbed starts and keeps the best likelihood;
+- standard errors: observed information (lavaan's default under missing = "ml"),
+  i.e. the inverse of half the Hessian of -2 log L;
+- std_all: lavaan's standardizedSolution(type = "std.all") conventions;
+- fit measures: see fit_measures.py.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+import fiml
+from fit_measures import fit_measures
+from riclpm import ModelSpec
+
+# Convergence: largest absolute gradient of -2 log L over parameters not at a
+# bound. A change of 1e-3 in -2 log L per unit parameter is far below any
+# reported precision; lavaan's own optimiser stops at a comparable point.
+GRAD_TOL = 1e-3
+HEYWOOD_TOL = 1e-6  # relative to the observed variance of the construct
+
+
+@dataclass
+class FitResult:
+    estimates: pd.DataFrame
+    fit: dict
+    diagnostics: dict
+    params: np.ndarray
+    param_names: list[str]
+    vcov: pd.DataFrame | None
+    sigma: np.ndarray = field(repr=False)
+    mu: np.ndarray = field(repr=False)
+    observed: list[str] = field(repr=False)
+
+
+def check_columns(data: pd.DataFrame, spec: ModelSpec) -> None:
+    """Clear errors for missing or non-numeric columns, naming the prefix."""
+    problems = []
+    for k, prefix in spec.constructs.items():
+        want = [spec.column(k, t) for t in spec.waves]
+        absent = [c for c in want if c not in data.columns]
+        if len(absent) == len(want):
+            have = [c for c in data.columns if str(c).startswith(prefix)]
+            problems.append(
+                f"construct {k}: prefix {prefix!r} matches none of the columns "
+                f"{want[0]}..{want[-1]}" + (f" (columns with that prefix: {have})" if have else "")
+            )
+        elif absent:
+            problems.append(f"construct {k}: prefix {prefix!r} lacks columns {absent}")
+    if problems:
+        raise KeyError("; ".join(problems))
+    for c in spec.observed:
+        if not pd.api.types.is_numeric_dtype(data[c]):
+            raise TypeError(f"column {c!r} is not numeric (dtype {data[c].dtype})")
+
+
+class _Problem:
+    """The semopy model, its parameter table and the data for one fit."""
+
+    def __init__(self, data: pd.DataFrame, spec: ModelSpec):
+        check_columns(data, spec)
+        y = data[spec.observed].astype(float)
+        keep = y.notna().any(axis=1).to_numpy()
+        self.n_dropped = int((~keep).sum())
+        self.model = fiml.FastFIMLModel(spec.description)
+        self.model.load(y.loc[keep].reset_index(drop=True))
+        self.pat = self.model.patterns
+        self.obs = list(self.model.vars["observed"])
+        self.inner = list(self.model.vars["inner"])
+        self.k = len(self.model.param_vals)
+        self.names, self.keys, self.index = self._parameter_keys()
+        self.scale = self._parameter_scales(spec)
+        self.variance_ids = [
+            i for i, (lhs, op, rhs) in enumerate(self.keys) if op == "~~" and lhs == rhs
+        ]
+
+    def _parameter_keys(self):
+        """Names, (lhs, op, rhs) of the first location, and an index from every
+        location's (lhs, op, rhs) to the free parameter (several for a label)."""
+        m = self.model
+        active = [(name, p) for name, p in m.parameters.items() if p.active]
+        which = {id(mx): i for i, mx in enumerate(m.matrices)}
+        names, keys, index = [], [], {}
+        for j, (name, p) in enumerate(active):
+            for loc in p.locations:
+                i = which[id(loc.matrix)]
+                rows, cols = m.names[i]
+                r, c = rows[loc.indices[0]], cols[loc.indices[1]]
+                mx = m.matrices_names[i]
+                if mx == "beta":
+                    key = (r, "~", c)
+                elif mx == "lambda":
+                    key = (c, "=~", r)
+                elif mx in ("psi", "theta"):
+                    key = (r, "~~", c)
+                elif mx in ("gamma1", "gamma2") and c == "1":
+                    key = (r, "~1", "")
+                else:
+                    raise NotImplementedError(f"parameter {name} in matrix {mx}")
+                index[key] = j
+                if loc is p.locations[0]:
+                    names.append(name)
+                    keys.append(key)
+        return names, keys, index
+
+    def _parameter_scales(self, spec: ModelSpec) -> np.ndarray:
+        """Typical size of each parameter given the constructs' standard deviations.
+
+        The optimiser works on x / scale: with means near 15 and lagged effects
+        near 0.1 the raw problem is too ill-conditioned for L-BFGS.
+        """
+        y = self.model.mx_data
+        sd_col = dict(zip(self.obs, np.sqrt(np.nanvar(y, axis=0))))
+        sd_k = {}
+        for v, k in spec.construct_of.items():
+            if v in sd_col:
+                sd_k.setdefault(k, []).append(sd_col[v])
+        sd_k = {k: float(np.sqrt(np.nanmean(np.square(v)))) or 1.0 for k, v in sd_k.items()}
+
+        def sd(v):
+            return sd_k.get(spec.construct_of.get(v), 1.0)
+
+        out = np.ones(self.k)
+        for i, (lhs, op, rhs) in enumerate(self.keys):
+            if op == "~1":
+                out[i] = sd(lhs)
+            elif op == "~~":
+                out[i] = sd(lhs) * sd(rhs)
+            elif op == "~":
+                out[i] = sd(lhs) / sd(rhs)
+            else:  # "=~": observed rhs on latent lhs
+                out[i] = sd(rhs) / sd(lhs)
+        return out
+
+    def lookup(self, lhs: str, op: str, rhs: str) -> int | None:
+        if op == "~1":
+            return self.index.get((lhs, "~1", ""))
+        i = self.index.get((lhs, op, rhs))
+        if i is None and op == "~~":
+            i = self.index.get((rhs, op, lhs))
+        return i
+
+    def f(self, x):
+        return self.model.obj_fiml(x)
+
+    def fg(self, x):
+        return self.model.obj_grad_fiml(x)
+
+    def bounds(self):
+        return [(b[0], b[1]) for b in self.model.get_bounds()]
+
+    def hessian(self, x: np.ndarray, g0: np.ndarray | None = None) -> np.ndarray:
+        """Forward differences of the analytic gradient, symmetrised.
+
+        Step 1e-6 relative: truncation and rounding errors are both about 1e-6 of
+        the entries, far below what the standard errors need.
+        """
+        if g0 is None:
+            g0 = self.fg(x)[1]
+        h = 1e-6 * np.maximum(1.0, np.abs(x))
+        hess = np.empty((self.k, self.k))
+        for i in range(self.k):
+            xi = x.copy()
+            xi[i] += h[i]
+            hess[:, i] = (self.fg(xi)[1] - g0) / h[i]
+        return 0.5 * (hess + hess.T)
+
+
+def _start_values(prob: _Problem, spec: ModelSpec) -> np.ndarray:
+    """Moment-based starts: between-person (co)variances from cross-wave
+    covariances, within-person ones as what is left at each wave, lags 0."""
+    y = prob.model.mx_data
+    mean = np.nanmean(y, axis=0)
+    cov = pd.DataFrame(y, columns=prob.obs).cov(min_periods=2).to_numpy()
+    var = np.diag(cov)
+    col = {c: i for i, c in enumerate(prob.obs)}
+    ks = list(spec.constructs)
+    x = np.zeros(prob.k)
+
+    def cols(k):
+        return [col[spec.column(k, t)] for t in spec.waves]
+
+    ri = np.zeros((len(ks), len(ks)))
+    if spec.random_intercepts:
+        for a, ka in enumerate(ks):
+            for b, kb in enumerate(ks):
+                block = cov[np.ix_(cols(ka), cols(kb))]
+                off = block[~np.eye(len(spec.waves), dtype=bool)]
+                ri[a, b] = np.nanmean(off)
+        d = np.sqrt(np.clip(np.diag(ri), 0.1 * np.nanmean(var), None))
+        corr = np.clip(ri / np.outer(d, d), -0.5, 0.5)
+        np.fill_diagonal(corr, 1.0)
+        ri = corr * np.outer(d, d)
+        for a, ka in enumerate(ks):
+            for b, kb in enumerate(ks):
+                i = prob.lookup(f"RI_{ka}", "~~", f"RI_{kb}")
+                if i is not None:
+                    x[i] = ri[a, b]
+    for t in spec.waves:
+        idx = [col[spec.column(k, t)] for k in ks]
+        within = cov[np.ix_(idx, idx)] - ri
+        d = np.sqrt(np.maximum(np.diag(within), 0.3 * var[idx]))
+        corr = np.clip(within / np.outer(d, d), -0.5, 0.5)
+        np.fill_diagonal(corr, 1.0)
+        within = np.nan_to_num(corr) * np.outer(d, d)
+        for a, ka in enumerate(ks):
+            for b, kb in enumerate(ks):
+                i = prob.lookup(spec.within(ka, t), "~~", spec.within(kb, t))
+                if i is not None:
+                    x[i] = within[a, b]
+    for c, j in col.items():
+        i = prob.lookup(c, "~1", "")
+        if i is not None:
+            x[i] = mean[j]
+    return x
+
+
+def _clip_to_bounds(x, bounds):
+    lo = np.array([-np.inf if b[0] is None else b[0] for b in bounds])
+    hi = np.array([np.inf if b[1] is None else b[1] for b in bounds])
+    return np.clip(x, lo, hi)
+
+
+def _interior(x, bounds, tol=1e-10):
+    return np.array(
+        [
+            (b[0] is None or xi > b[0] + tol) and (b[1] is None or xi < b[1] - tol)
+            for xi, b in zip(x, bounds)
+        ]
+    )
+
+
+def _minimise(prob: _Problem, x0: np.ndarray, n: int):
+    """L-BFGS-B on -2 log L / N in scaled parameters z = x / scale."""
+    s = prob.scale
+    bounds = [
+        (None if lo is None else lo / si, None if hi is None else hi / si)
+        for (lo, hi), si in zip(prob.bounds(), s)
+    ]
+
+    def fun(z):
+        f, g = prob.fg(z * s)
+        if not np.isfinite(f):
+            return 1e300, np.zeros_like(z)
+        return f / n, g * s / n
+
+    res = optimize.minimize(
+        fun,
+        _clip_to_bounds(x0 / s, bounds),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"maxiter": 20000, "maxfun": 40000, "ftol": 1e-15, "gtol": 1e-9, "maxcor": 30},
+    )
+    res.x = res.x * s
+    return res
+
+
+def _newton_polish(prob: _Problem, x: np.ndarray, steps: int = 3):
+    """Newton steps with a finite-difference Hessian; free interior parameters only.
+
+    Returns x, gradient, Hessian at (or next to) x, number of steps taken.
+    """
+    bounds = prob.bounds()
+    f, g = prob.fg(x)
+    hess = prob.hessian(x, g)
+    taken = 0
+    for _ in range(steps):
+        free = _interior(x, bounds)
+        if np.max(np.abs(g[free]), initial=0.0) < 1e-8:
+            break
+        hf = hess[np.ix_(free, free)]
+        try:
+            np.linalg.cholesky(hf)
+        except np.linalg.LinAlgError:
+            break
+        step = np.zeros_like(x)
+        step[free] = np.linalg.solve(hf, g[free])
+        xn = _clip_to_bounds(x - step, bounds)
+        fn, gn = prob.fg(xn)
+        if not np.isfinite(fn) or fn > f + 1e-9 * abs(f):
+            break
+        x, f, g = xn, fn, gn
+        taken += 1
+        if np.max(np.abs(step)) > 1e-4 * max(1.0, np.max(np.abs(x))):
+            hess = prob.hessian(x, g)
+    return x, f, g, hess, taken
+
+
+def _std_all(prob: _Problem, spec: ModelSpec, est: dict) -> dict:
+    """lavaan std.all: regressions and loadings by sd(rhs)/sd(lhs) (total SDs),
+    variances by the total variance, covariances by the residual SDs (lavaan's
+    cov.std = TRUE), intercepts by the total SD."""
+    m = prob.model
+    sigma, mu, mlc, c = m.implied()
+    psi = m.mx_psi
+    lat_cov = c @ psi @ c.T
+    total = {v: lat_cov[i, i] for i, v in enumerate(prob.inner)}
+    total.update({v: sigma[i, i] for i, v in enumerate(prob.obs)})
+    resid = {v: psi[i, i] for i, v in enumerate(prob.inner)}
+    resid.update({v: m.mx_theta[i, i] for i, v in enumerate(prob.obs)})
+    out = {}
+    for p in spec.params:
+        e = est[(p.lhs, p.op, p.rhs)]
+        if p.op == "~":
+            s = e * np.sqrt(total[p.rhs] / total[p.lhs])
+        elif p.op == "=~":
+            s = e * np.sqrt(total[p.lhs] / total[p.rhs])
+        elif p.op == "~1":
+            s = e / np.sqrt(total[p.lhs])
+        elif p.lhs == p.rhs:
+            s = e / total[p.lhs] if total[p.lhs] > 0 else np.nan
+        else:
+            denom = np.sqrt(resid[p.lhs] * resid[p.rhs])
+            s = e / denom if denom > 0 else np.nan
+        out[(p.lhs, p.op, p.rhs)] = float(s)
+    return out
+
+
+def fit_model(
+    data: pd.DataFrame,
+    spec: ModelSpec,
+    start=None,
+    se: bool = True,
+    fit_measures_: bool = True,
+    max_restarts: int = 4,
+    seed: int = 0,
+) -> FitResult:
+    """Fit spec to wide data by FIML.
+
+    start: None (moment-based starts), a FitResult or a parameter vector from a
+    previous fit of the same spec (warm start, e.g. for bootstrap refits).
+    se=False and fit_measures_=False skip the Hessian and the h1/baseline models
+    (what a bootstrap replicate needs is only .params).
+    """
+    t0 = time.perf_counter()
+    prob = _Problem(data, spec)
+    n = prob.pat.n_rows
+    if start is None:
+        x0 = _start_values(prob, spec)
+    else:
+        x0 = np.asarray(start.params if isinstance(start, FitResult) else start, dtype=float)
+        if x0.shape != (prob.k,):
+            raise ValueError(f"start has {x0.size} values; this model has {prob.k} parameters")
+    bounds = prob.bounds()
+    rng = np.random.default_rng(seed)
+    best = None
+    attempts = []
+    iterations = 0
+    x_try = x0
+    for attempt in range(1 + max_restarts):
+        res = _minimise(prob, x_try, n)
+        iterations += int(res.nit)
+        if se:
+            x, f, g, hess, newton = _newton_polish(prob, res.x)
+        else:
+            x, (f, g), hess, newton = res.x, prob.fg(res.x), None, 0
+        free = _interior(x, bounds)
+        gmax = float(np.max(np.abs(g[free]), initial=0.0))
+        attempts.append({"start": "given" if attempt == 0 else f"perturbed {attempt}",
+                         "m2ll": float(f), "grad_max": gmax, "lbfgs_message": str(res.message)})
+        if best is None or f < best[1] - 1e-9:
+            best = (x, f, g, hess, newton, gmax)
+        if best[5] < GRAD_TOL:
+            break
+        # Restart from the best point, jittered (deterministic for a given seed).
+        xb = best[0]
+        x_try = _clip_to_bounds(xb + 0.1 * rng.standard_normal(prob.k) * np.maximum(np.abs(xb), 0.1), bounds)
+    x, f, g, hess, newton, gmax = best
+    free = _interior(x, bounds)
+    converged = gmax < GRAD_TOL
+    sigma, mu, _, _ = prob.model.implied(x)
+    loglik = -0.5 * f
+
+    # Heywood cases: variances at or below (bounded at) zero.
+    heywood = []
+    scale = float(np.max(np.diag(sigma)))
+    for i in prob.variance_ids:
+        lhs = prob.keys[i][0]
+        if x[i] <= HEYWOOD_TOL * scale:
+            heywood.append({"parameter": f"{lhs} ~~ {lhs}", "est": float(x[i]),
+                            "at_bound": bool(not free[i])})
+
+    vcov = None
+    se_vec = np.full(prob.k, np.nan)
+    if se:
+        info = 0.5 * hess[np.ix_(free, free)]
+        v = np.full((prob.k, prob.k), np.nan)
+        try:
+            v[np.ix_(free, free)] = np.linalg.inv(info)
+            se_vec = np.sqrt(np.where(np.diag(v) > 0, np.diag(v), np.nan))
+        except np.linalg.LinAlgError:
+            pass
+        vcov = pd.DataFrame(v, index=prob.names, columns=prob.names)
+
+    # Estimates table in the order of the specification.
+    est_by_key = {}
+    rows = []
+    for p in spec.params:
+        i = prob.lookup(p.lhs, p.op, p.rhs)
+        if p.fixed is not None or i is None:
+            e, s = (p.fixed if p.fixed is not None else np.nan), np.nan
+        else:
+            e, s = float(x[i]), float(se_vec[i])
+        est_by_key[(p.lhs, p.op, p.rhs)] = e
+        rows.append({"lhs": p.lhs, "op": p.op, "rhs": "" if p.op == "~1" else p.rhs,
+                     "label": p.label or "", "est": e, "se": s})
+    prob.model.update_matrices(x)
+    std = _std_all(prob, spec, est_by_key)
+    est = pd.DataFrame(rows)
+    est["z"] = est["est"] / est["se"]
+    est["p"] = 2.0 * stats.norm.sf(np.abs(est["z"]))
+    est["std_all"] = [std[(p.lhs, p.op, p.rhs)] for p in spec.params]
+
+    p_obs = len(prob.obs)
+    if fit_measures_:
+        mu1, s1, ll1, em_iter = fiml.saturated_em(prob.pat)
+        _, _, llb = fiml.independence_fit(prob.pat)
+        fit = fit_measures(loglik, prob.k, n, p_obs, ll1, llb, sigma, mu, s1, mu1)
+    else:
+        em_iter = 0
+        fit = {"loglik": loglik, "npar": prob.k, "n": n,
+               "aic": -2 * loglik + 2 * prob.k, "bic": -2 * loglik + np.log(n) * prob.k}
+    fit["n_patterns"] = prob.pat.n_patterns
+
+    diagnostics = {
+        "converged": bool(converged),
+        "iterations": iterations,
+        "newton_steps": int(newton),
+        "grad_norm": gmax,
+        "grad_norm_definition": "max |d(-2 logL)/d theta| over parameters not at a bound",
+        "heywood": heywood,
+        "optimiser": "L-BFGS-B (scipy) + Newton polish on finite-difference Hessian",
+        "attempts": attempts,
+        "rows_dropped_all_missing": prob.n_dropped,
+        "rows_used": n,
+        "n_patterns": prob.pat.n_patterns,
+        "em_h1_iterations": em_iter,
+        "seconds": time.perf_counter() - t0,
+    }
+    return FitResult(est, fit, diagnostics, x.copy(), list(prob.names), vcov, sigma, mu, prob.obs)

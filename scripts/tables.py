@@ -1,0 +1,177 @@
+"""Result tables: deterministic CSV for machines, captioned Markdown for the manuscript."""
+
+import pandas as pd
+
+
+def markdown_table(frame: pd.DataFrame, caption: str, label: str, digits: int = 2) -> str:
+    """A pipe table with a Quarto caption line, cross-referenceable as @tbl-<label>."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if pd.api.types.is_float_dtype(shown[column]):
+            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.{digits}f}")
+    body = shown.to_markdown(index=False, disable_numparse=True)
+    return f"{body}\n\n: {caption} {{#tbl-{label}}}\n"
+
+
+def format_p(p: float) -> str:
+    """APA style: no leading zero, and '< .001' below that."""
+    if pd.isna(p):
+        return ""
+    return "< .001" if p < 0.001 else f"{p:.3f}".lstrip("0")
+
+
+def provenance_markdown(record: dict) -> str:
+    git = record["git"]
+    dirty = {True: " (uncommitted changes)", False: "", None: ""}[git["dirty"]]
+    rows = [
+        ("Git commit", f"`{git['commit']}`{dirty}"),
+        ("Configuration SHA-256", f"`{record['config_sha256']}`"),
+        ("Data source", record["data_source"]),
+        ("Python", record["python"]),
+    ]
+    rows += [(f"Data file `{name}`", f"`{entry['sha256']}`") for name, entry in record["data_files"].items()]
+    key_packages = ["snakemake", "semopy", "numpy", "scipy", "pandas", "pandera", "matplotlib", "seaborn", "pypandoc_binary", "typst"]
+    rows += [(f"Package {name}", record["packages"][name]) for name in key_packages if name in record["packages"]]
+    frame = pd.DataFrame(rows, columns=["Item", "Value"])
+    return markdown_table(frame, "Provenance of this build", "provenance")
+
+
+
+ROLE_LABELS = {"A": "Alliance", "E": "Emotion regulation", "D": "Depression"}
+
+
+def _label(config: dict, key: str) -> str:
+    return config["instruments"][key]["label"]
+
+
+def _m_sd(mean: float, sd: float) -> str:
+    return "" if pd.isna(mean) else f"{mean:.2f} ({sd:.2f})"
+
+
+def sample_table(scores: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """Per arm: randomised N, and depression at its first week and at the last model wave."""
+    depression = config["model"]["depression"]
+    first_week = min(config["instruments"][depression]["weeks"])
+    last_wave = max(config["model"]["waves"])
+    rows = []
+    for arm in config["data"]["arms"]:
+        in_arm = scores[scores["arm"] == arm]
+        dep = in_arm[in_arm["instrument"] == depression]
+        start = dep.loc[dep["week"] == first_week, "score"].dropna()
+        end = dep.loc[dep["week"] == last_wave, "score"].dropna()
+        rows.append({
+            "Arm": arm,
+            "Randomised": in_arm["id"].nunique(),
+            f"Depression, week {first_week}: n": len(start),
+            f"Depression, week {first_week}: M (SD)": _m_sd(start.mean(), start.std()),
+            f"Depression, week {last_wave}: n": len(end),
+            f"Depression, week {last_wave}: M (SD)": _m_sd(end.mean(), end.std()),
+        })
+    return pd.DataFrame(rows)
+
+
+def data_quality_table(intake: pd.DataFrame, exclusions: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """Per instrument: rows read and used, item completeness, and each reason a score is missing."""
+    totals = intake[intake["week"].astype(str) == "all"]
+    rows = []
+    for key in config["instruments"]:
+        row = totals[totals["instrument"] == key].iloc[0]
+        missing = exclusions[exclusions["instrument"] == key]
+        reasons = missing["reason"].value_counts().sort_index()
+        rows.append({
+            "Instrument": _label(config, key),
+            "File": row["file"],
+            "Rows read": int(row["rows_read"]),
+            "Rows used": int(row["rows_used"]),
+            "Complete": int(row["complete"]),
+            "Partial": int(row["partial"]),
+            "No items": int(row["all_missing"]),
+            "Scores missing": len(missing),
+            "Reasons": "; ".join(f"{reason} ({n})" for reason, n in reasons.items()) or "none",
+        })
+    return pd.DataFrame(rows)
+
+
+def reliability_summary(reliability: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """Median and range over weeks of alpha and omega, and the weeks with a Heywood case."""
+    rows = []
+    for key in config["instruments"]:
+        rel = reliability[reliability["instrument"] == key]
+        heywood = rel.loc[rel["heywood"].astype(bool), "week"].tolist()
+        rows.append({
+            "Instrument": _label(config, key),
+            "Unit": f"{int(rel['k'].iloc[0])} {rel['unit'].iloc[0]}",
+            "Weeks": len(rel),
+            "Alpha, median": rel["alpha"].median(),
+            "Alpha, min": rel["alpha"].min(),
+            "Alpha, max": rel["alpha"].max(),
+            "Omega, median": rel["omega"].median(),
+            "Omega, min": rel["omega"].min(),
+            "Omega, max": rel["omega"].max(),
+            "Heywood weeks": ", ".join(map(str, heywood)) or "none",
+        })
+    return pd.DataFrame(rows)
+
+
+def descriptives_summary(descriptives: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """M (SD), n at the first, middle and last model waves, by instrument and arm."""
+    waves = config["model"]["waves"]
+    shown = [waves[0], waves[len(waves) // 2], waves[-1]]
+    rows = []
+    for key in config["instruments"]:
+        for arm in config["data"]["arms"]:
+            cells = descriptives[(descriptives["instrument"] == key) & (descriptives["arm"] == arm)]
+            row = {"Instrument": _label(config, key), "Arm": arm}
+            for week in shown:
+                hit = cells[cells["week"] == week]
+                row[f"Week {week}"] = ("n = 0" if hit.empty else
+                                       f"{_m_sd(hit['mean'].iloc[0], hit['sd'].iloc[0])}, n = {int(hit['n'].iloc[0])}")
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _ci(low: float, high: float, digits: int = 2) -> str:
+    return f"[{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def model_fit_table(fits: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per fitted model (alliance rater), lavaan's fit measures."""
+    rows = []
+    for rater, fit in fits.items():
+        m = dict(zip(fit["measure"], fit["value"]))
+        rows.append({
+            "Alliance rater": rater,
+            "N": int(m["n"]),
+            "Parameters": int(m["npar"]),
+            "Log-likelihood": m["loglik"],
+            "Chi-square": m["chisq"],
+            "df": int(m["df"]),
+            "p": format_p(m["pvalue"]),
+            "CFI": m["cfi"],
+            "TLI": m["tli"],
+            "RMSEA": m["rmsea"],
+            "RMSEA 90% CI": _ci(m["rmsea_ci_lower"], m["rmsea_ci_upper"]),
+            "SRMR": m["srmr"],
+            "AIC": m["aic"],
+            "BIC": m["bic"],
+        })
+    return pd.DataFrame(rows)
+
+
+def lagged_table(lagged: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Within-person lagged effects for every alliance rater, with Wald 95% CIs."""
+    rows = []
+    for rater, frame in lagged.items():
+        for _, r in frame.iterrows():
+            rows.append({
+                "Alliance rater": rater,
+                "Path": f"{ROLE_LABELS.get(r['predictor'], r['predictor'])} (t-1) → {ROLE_LABELS.get(r['outcome'], r['outcome'])} (t)",
+                "Label": r["label"],
+                "b": r["est"],
+                "SE": r["se"],
+                # Three decimals: effects of the 0-27 depression scale on 0-6 scales are small per point.
+                "95% CI": _ci(r["ci_lower"], r["ci_upper"], 3),
+                "p": format_p(r["p"]),
+                "β, range over weeks": f"{r['std_min']:.2f} to {r['std_max']:.2f}",
+            })
+    return pd.DataFrame(rows)

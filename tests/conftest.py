@@ -1,0 +1,32 @@
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+# Everything a clean clone has; generated and local-only trees stay behind.
+NOT_COPIED = {".git", ".venv", ".snakemake", "results", "resources", "logs", "_build", "_generated",
+              "__pycache__", ".pytest_cache"}
+
+
+@pytest.fixture(scope="session")
+def config() -> dict:
+    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+
+def copy_workflow(dest: Path) -> Path:
+    """A copy of the workflow sources, as a fresh clone would have them."""
+    shutil.copytree(ROOT, dest, ignore=lambda _dir, names: [n for n in names if n in NOT_COPIED])
+    (dest / "manuscript" / "_variables.yml").unlink(missing_ok=True)
+    return dest
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).parent / "snakemake"
+    result = subprocess.run([str(exe), *args], cwd=workdir, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}")
+    return result

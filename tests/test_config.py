@@ -1,0 +1,59 @@
+"""The config is checked before any rule runs, and every problem is named."""
+
+import copy
+
+import pytest
+import yaml
+
+from config_checks import ConfigError, check_config
+from conftest import ROOT, snakemake
+
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def test_default_config_is_valid(config):
+    check_config(config, SCHEMA)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "named"),
+    [
+        (lambda c: c.update(seeed=3), "'seeed' was unexpected"),
+        (lambda c: c.update(seed=-4), "seed: -4 is less than the minimum of 0"),
+        (lambda c: c["data"].update(source="synthetik"), "data.source: 'synthetik' is not one of"),
+        (lambda c: c["instruments"]["ersq"].update(item_max="4"), "instruments.ersq.item_max: '4' is not of type 'integer'"),
+        (lambda c: c["instruments"]["qids"].pop("min_domains"), "instruments.qids: 'min_domains' is a required property"),
+        (lambda c: c["model"].update(lagged="sometimes"), "model.lagged: 'sometimes' is not one of ['invariant', 'free']"),
+        (lambda c: c["synthetic"].update(item_loading=1.5), "synthetic.item_loading: 1.5 is greater than or equal to the maximum of 1"),
+        (lambda c: c["model"].update(regulation="ersqq"), "model.regulation: 'ersqq' is not an instrument"),
+        (lambda c: c["instruments"]["qids"]["domains"]["mood"].append("qids99"), "instruments.qids.domains.mood: 'qids99' is not one of its items"),
+        (lambda c: c["synthetic"]["intercept_correlation"][0].__setitem__(1, 0.9), "synthetic.intercept_correlation: must be symmetric"),
+        (lambda c: c["model"].update(waves=[1, 2, 11]), "model.waves: weeks [11] are not in the schedule of sai_patient"),
+    ],
+)
+def test_bad_value_is_named(config, mutate, named):
+    bad = copy.deepcopy(config)
+    mutate(bad)
+    with pytest.raises(ConfigError) as caught:
+        check_config(bad, SCHEMA)
+    assert named in str(caught.value)
+
+
+def test_all_problems_reported_at_once(config):
+    bad = copy.deepcopy(config)
+    bad["seed"] = "x"
+    bad["bootstrap"]["chunks"] = 0
+    with pytest.raises(ConfigError) as caught:
+        check_config(bad, SCHEMA)
+    assert "seed:" in str(caught.value) and "bootstrap.chunks:" in str(caught.value)
+
+
+def test_snakemake_stops_before_any_rule(tmp_path):
+    override = tmp_path / "bad.yaml"
+    override.write_text(yaml.safe_dump({"data": {"source": "synthetik"}, "seed": 1.5}))
+    result = snakemake(ROOT, "--dry-run", "--configfile", str(override), check=False)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "data.source: 'synthetik' is not one of ['synthetic', 'raw']" in output
+    assert "seed: 1.5 is not of type 'integer'" in output
+    assert "Job stats" not in output  # no job was even planned

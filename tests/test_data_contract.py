@@ -1,0 +1,272 @@
+"""The data contract: every corruption kind is reported with file, row, column, value and
+rule, all problems are collected, and clean files come back typed and counted."""
+
+import copy
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pandas as pd
+import pytest
+import yaml
+
+from data_contract import (
+    DataValidationError,
+    describe_contract,
+    input_paths,
+    instrument_schema,
+    intake_table,
+    validate_inputs,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "handwritten"
+
+
+@pytest.fixture
+def config():
+    return yaml.safe_load((FIXTURE / "config.yaml").read_text())
+
+
+@pytest.fixture
+def raw(tmp_path, config):
+    """A writable copy of the hand-written fixture; returns the paths by instrument."""
+    for spec in config["instruments"].values():
+        shutil.copy(FIXTURE / spec["file"], tmp_path / spec["file"])
+    return input_paths(config, tmp_path)
+
+
+def edit_line(path, line, old, new):
+    """Replace text on one line (1-based, header is line 1) of a file."""
+    lines = Path(path).read_text().split("\n")
+    assert old in lines[line - 1], (old, lines[line - 1])
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    Path(path).write_text("\n".join(lines))
+
+
+def errors_of(paths, config) -> pd.DataFrame:
+    with pytest.raises(DataValidationError) as caught:
+        validate_inputs(paths, config)
+    return caught.value.errors
+
+
+def only(errors, **expected) -> dict:
+    """The single error matching `expected`; fails if there is none or several."""
+    hits = errors
+    for column, value in expected.items():
+        hits = hits[hits[column].astype(str) == str(value)]
+    assert len(hits) == 1, f"expected one error {expected}, found:\n{errors.to_string()}"
+    return hits.iloc[0].to_dict()
+
+
+# --- clean data ------------------------------------------------------------------------
+
+
+def test_handwritten_fixture_validates_typed_and_sorted(raw, config):
+    data = validate_inputs(raw, config)
+    qids = data["qids"]
+    assert list(qids.columns[:4]) == ["id", "arm", "week", "rater"]
+    assert qids["week"].dtype.kind == "i"
+    assert qids["qids08"].dtype == float
+    assert qids.loc[(qids["id"] == "E112") & (qids["week"] == 3), "qids08"].isna().all()
+    assert qids.equals(qids.sort_values(["id", "week"]).reset_index(drop=True))
+    # "NA" is a missing value by config, not an error.
+    sai = data["sai_patient"]
+    assert sai.loc[(sai["id"] == "E108") & (sai["week"] == 2), "sai_p5"].isna().all()
+
+
+def test_intake_counts_the_fixture_by_hand(raw, config):
+    intake = intake_table(validate_inputs(raw, config), raw, config).set_index(["instrument", "week"])
+    ersq3 = intake.loc[("ersq", "3")]
+    # Week 3: E107 dropped out, E110 returned an empty form (kept, counted), 10 complete.
+    assert (ersq3["rows_read"], ersq3["complete"], ersq3["partial"], ersq3["all_missing"]) == (11, 10, 0, 1)
+    assert ersq3["completeness"] == round(10 / 12, 4)
+    assert intake.loc[("qids", "0"), "completeness"] == 1.0
+    assert intake.loc[("qids", "all"), "rows_read"] == 57
+    assert intake.loc[("sai_patient", "2"), "partial"] == 1
+    assert (intake["rows_used"] == intake["rows_read"]).all()
+
+
+def test_renamed_columns_and_arms_need_no_code_change(raw, config, tmp_path):
+    fork = copy.deepcopy(config)
+    fork["data"]["columns"] = {"id": "pid", "arm": "group", "week": "session", "rater": "informant"}
+    fork["data"]["arms"] = ["CBT", "PDT"]
+    renames = {"id": "pid", "arm": "group", "week": "session", "rater": "informant"}
+    for path in raw.values():
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False).rename(columns=renames)
+        frame["group"] = frame["group"].str.replace("I", "", regex=False)
+        frame.to_csv(path, index=False)
+    data = validate_inputs(raw, fork)
+    assert set(data["ersq"]["arm"]) == {"CBT", "PDT"}
+
+
+def test_contract_description_is_json_and_fixture_rows_satisfy_it(raw, config):
+    contract = json.loads(json.dumps(describe_contract(config)))
+    data = validate_inputs(raw, config)
+    for key, frame in data.items():
+        schema = contract["instruments"][key]["row_schema"]
+        jsonschema.Draft202012Validator.check_schema(schema)
+        for record in frame.astype(object).where(frame.notna(), None).to_dict("records"):
+            record = {k: int(v) if isinstance(v, float) else v for k, v in record.items()}
+            jsonschema.validate(record, schema)
+
+
+def test_schema_is_built_from_the_config(config):
+    schema = instrument_schema("ersq", config)
+    assert set(schema.columns) == {"id", "arm", "week", "rater", *config["instruments"]["ersq"]["items"]}
+
+
+# --- one test per corruption kind --------------------------------------------------------
+
+
+def test_missing_column(raw, config):
+    frame = pd.read_csv(raw["ersq"], dtype=str, keep_default_na=False).drop(columns="ersq4")
+    frame.to_csv(raw["ersq"], index=False)
+    hit = only(errors_of(raw, config), rule="missing_column")
+    assert (hit["file"], hit["column"]) == ("ersq.csv", "ersq4")
+
+
+def test_unexpected_column(raw, config):
+    frame = pd.read_csv(raw["ersq"], dtype=str, keep_default_na=False).assign(comment="x")
+    frame.to_csv(raw["ersq"], index=False)
+    hit = only(errors_of(raw, config), rule="unexpected_column")
+    assert (hit["file"], hit["column"]) == ("ersq.csv", "comment")
+
+
+def test_non_numeric_item(raw, config):
+    edit_line(raw["sai_patient"], 5, "E101,ICBT,4,patient,5,6", "E101,ICBT,4,patient,5,six")
+    hit = only(errors_of(raw, config), rule="integer")
+    assert (hit["file"], hit["row"], hit["column"], hit["value"]) == ("sai_patient.csv", 5, "sai_p2", "six")
+
+
+def test_non_integer_item(raw, config):
+    edit_line(raw["qids"], 3, "E102,IPDT,0,patient,3", "E102,IPDT,0,patient,2.5")
+    hit = only(errors_of(raw, config), rule="integer")
+    assert (hit["file"], hit["row"], hit["column"], hit["value"]) == ("qids.csv", 3, "qids01", "2.5")
+
+
+def test_out_of_range_item(raw, config):
+    edit_line(raw["qids"], 2, "E101,ICBT,0,patient,2", "E101,ICBT,0,patient,4")
+    hit = only(errors_of(raw, config), rule="in_range")
+    assert (hit["file"], hit["row"], hit["column"], hit["value"]) == ("qids.csv", 2, "qids01", "4")
+
+
+def test_negative_item_is_out_of_range(raw, config):
+    edit_line(raw["ersq"], 2, "E101,ICBT,1,patient,2", "E101,ICBT,1,patient,-1")
+    hit = only(errors_of(raw, config), rule="in_range")
+    assert (hit["row"], hit["column"], hit["value"]) == (2, "ersq1", "-1")
+
+
+def test_duplicated_participant_week(raw, config):
+    edit_line(raw["sai_therapist"], 3, "E101,ICBT,2,", "E101,ICBT,1,")
+    found = errors_of(raw, config)
+    hits = found[found["rule"] == "unique_id_week"]
+    assert list(hits["row"]) == [2, 3]
+    assert set(hits["file"]) == {"sai_therapist.csv"} and set(hits["value"]) == {"E101"}
+
+
+def test_arm_changes_within_a_file(raw, config):
+    edit_line(raw["ersq"], 4, "E101,ICBT,3", "E101,IPDT,3")
+    found = errors_of(raw, config)
+    hits = found[found["rule"] == "one_arm_per_participant"]
+    assert list(hits["row"]) == [2, 3, 4, 5]
+    assert set(hits["column"]) == {"arm"} and set(hits["file"]) == {"ersq.csv"}
+    assert "one_arm_across_files" not in set(found["rule"])
+
+
+def test_arm_changes_across_files(raw, config):
+    for line, week in zip(range(10, 13), (1, 3, 4)):
+        edit_line(raw["ersq"], line, f"E103,ICBT,{week}", f"E103,IPDT,{week}")
+    found = errors_of(raw, config)
+    hit = only(found, rule="one_arm_across_files", file="ersq.csv")
+    assert (hit["row"], hit["column"], hit["value"]) == (10, "arm", "IPDT")
+    assert "ICBT in sai_patient.csv" in hit["detail"]
+    assert len(found[found["rule"] == "one_arm_across_files"]) == 4  # ersq plus the three others
+
+
+def test_week_outside_schedule(raw, config):
+    edit_line(raw["sai_patient"], 5, "E101,ICBT,4,", "E101,ICBT,11,")
+    hit = only(errors_of(raw, config), rule="week_in_schedule")
+    assert (hit["file"], hit["row"], hit["column"], hit["value"]) == ("sai_patient.csv", 5, "week", "11")
+
+
+def test_baseline_week_is_only_allowed_where_scheduled(raw, config):
+    edit_line(raw["ersq"], 2, "E101,ICBT,1,", "E101,ICBT,0,")
+    hit = only(errors_of(raw, config), rule="week_in_schedule")
+    assert (hit["file"], hit["row"], hit["value"]) == ("ersq.csv", 2, "0")
+
+
+def test_empty_file(raw, config):
+    Path(raw["sai_therapist"]).write_bytes(b"")
+    hit = only(errors_of(raw, config), rule="empty_file")
+    assert hit["file"] == "sai_therapist.csv" and pd.isna(hit["row"])
+
+
+def test_header_without_rows(raw, config):
+    header = Path(raw["ersq"]).read_text().split("\n")[0]
+    Path(raw["ersq"]).write_text(header + "\n")
+    hit = only(errors_of(raw, config), rule="no_data_rows")
+    assert hit["file"] == "ersq.csv"
+
+
+def test_undecodable_bytes(raw, config):
+    data = Path(raw["qids"]).read_bytes().replace(b"E105,ICBT,0", b"E\xf6105,ICBT,0")
+    Path(raw["qids"]).write_bytes(data)
+    hit = only(errors_of(raw, config), rule="utf8")
+    assert (hit["file"], hit["row"], hit["column"]) == ("qids.csv", 6, "id")
+    assert "\\xf6" in hit["value"]
+
+
+def test_wrong_rater(raw, config):
+    edit_line(raw["sai_therapist"], 2, ",therapist,", ",patient,")
+    hit = only(errors_of(raw, config), rule="rater_matches")
+    assert (hit["row"], hit["column"], hit["value"]) == (2, "rater", "patient")
+
+
+def test_unknown_arm(raw, config):
+    edit_line(raw["qids"], 2, "E101,ICBT,0", "E101,CBT,0")
+    found = errors_of(raw, config)
+    hit = only(found, rule="arm_allowed")
+    assert (hit["file"], hit["row"], hit["column"], hit["value"]) == ("qids.csv", 2, "arm", "CBT")
+
+
+def test_missing_participant_id(raw, config):
+    edit_line(raw["ersq"], 7, "E102,IPDT,2,", ",IPDT,2,")
+    hit = only(errors_of(raw, config), rule="not_missing")
+    assert (hit["file"], hit["row"], hit["column"]) == ("ersq.csv", 7, "id")
+
+
+def test_ragged_row(raw, config):
+    edit_line(raw["ersq"], 3, "E101,ICBT,2,patient,2,", "E101,ICBT,2,patient,")
+    hit = only(errors_of(raw, config), rule="field_count")
+    assert (hit["file"], hit["row"], hit["value"]) == ("ersq.csv", 3, "12 fields")
+
+
+def test_missing_file(raw, config):
+    Path(raw["ersq"]).unlink()
+    hit = only(errors_of(raw, config), rule="file_exists")
+    assert hit["file"] == "ersq.csv"
+
+
+# --- several at once ---------------------------------------------------------------------
+
+
+def test_all_problems_across_two_files_are_reported(raw, config):
+    edit_line(raw["sai_patient"], 2, "E101,ICBT,1,patient,4", "E101,ICBT,1,patient,7")
+    edit_line(raw["sai_patient"], 10, "E103,ICBT,1,", "E103,ICBT,12,")
+    edit_line(raw["qids"], 14, "E101,ICBT,1,patient,2", "E101,ICBT,1,patient,x")
+    edit_line(raw["qids"], 15, "E102,IPDT,1,", "E102,ICBT,1,")
+    found = errors_of(raw, config)
+    assert set(found["file"]) == {"sai_patient.csv", "qids.csv"}
+    only(found, file="sai_patient.csv", row=2, column="sai_p1", value="7", rule="in_range")
+    only(found, file="sai_patient.csv", row=10, column="week", value="12", rule="week_in_schedule")
+    only(found, file="qids.csv", row=14, column="qids01", value="x", rule="integer")
+    arm_rows = found[(found["file"] == "qids.csv") & (found["rule"] == "one_arm_per_participant")]
+    assert 15 in set(arm_rows["row"])
+    # The readable report names every problem.
+    with pytest.raises(DataValidationError) as caught:
+        validate_inputs(raw, config)
+    message = str(caught.value)
+    for text in ("sai_patient.csv", "qids.csv", "in_range", "week_in_schedule", "integer", "one_arm_per_participant"):
+        assert text in message

@@ -1,0 +1,56 @@
+import sys
+from pathlib import Path
+
+from snakemake.utils import validate
+
+# Rule scripts and these helpers share the importable modules in scripts/.
+sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+
+from code_dependencies import local_imports  # noqa: E402
+from config_checks import check_config  # noqa: E402
+from provenance import config_hash, git_state  # noqa: E402
+from render_manuscript import manuscript_inputs  # noqa: E402
+from seeds import derive_seed  # noqa: E402
+
+# The concise all-errors report first; Snakemake's own validator then has nothing left to find.
+check_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+validate(config, schema="../schemas/config.schema.yaml")
+
+INSTRUMENTS = list(config["instruments"])
+ALLIANCE = config["model"]["alliance"]
+SYNTHETIC = config["data"]["source"] == "synthetic"
+RAW_DIR = "resources/synthetic/raw" if SYNTHETIC else config["data"]["raw_dir"]
+MANUSCRIPT_DIR = "manuscript"
+BUILD_DIR = f"{MANUSCRIPT_DIR}/_build"
+GENERATED = f"{MANUSCRIPT_DIR}/_generated"
+MANUSCRIPT_OUTPUTS = [f"{BUILD_DIR}/index.{ext}" for ext in ("html", "pdf", "docx")]
+
+
+wildcard_constraints:
+    alliance="|".join(ALLIANCE),
+    instrument="|".join(INSTRUMENTS),
+
+
+def rule_seed(name):
+    return derive_seed(config["seed"], name)
+
+
+def raw_files():
+    return {key: f"{RAW_DIR}/{inst['file']}" for key, inst in config["instruments"].items()}
+
+
+def validated_files():
+    return {key: f"results/data/validated/{key}.csv" for key in INSTRUMENTS}
+
+
+def git_commit():
+    return git_state(workflow.basedir)["commit"]
+
+
+def config_sha256():
+    return config_hash(config)
+
+
+def rule_code(script):
+    """The local modules that a rule script imports, as inputs (see code_dependencies.py)."""
+    return local_imports(Path(workflow.basedir) / "scripts" / script)

@@ -1,0 +1,30 @@
+rule score:
+    input:
+        code=rule_code("rule_score.py"),
+        **validated_files(),
+    output:
+        scores="results/scores/scores_long.csv",
+        wide="results/scores/wide_panel.csv",
+        exclusions="results/scores/exclusions.csv",
+    log:
+        "logs/score.log",
+    script:
+        "../../scripts/rule_score.py"
+
+
+rule measurement:
+    input:
+        code=rule_code("rule_measurement.py"),
+        **validated_files(),
+        scores="results/scores/scores_long.csv",
+    output:
+        reliability="results/measurement/reliability.csv",
+        descriptives="results/measurement/descriptives.csv",
+        retention="results/measurement/retention.csv",
+        icc="results/measurement/icc.csv",
+        reliability_png="results/figures/reliability.png",
+        reliability_svg="results/figures/reliability.svg",
+    log:
+        "logs/measurement.log",
+    script:
+        "../../scripts/rule_measurement.py"

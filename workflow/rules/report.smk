@@ -1,0 +1,75 @@
+TABLES = ["sample", "data_quality", "reliability", "descriptives", "model_fit", "lagged_effects"]
+
+
+rule tables:
+    input:
+        code=rule_code("rule_tables.py"),
+        intake="results/data/intake.csv",
+        exclusions="results/scores/exclusions.csv",
+        reliability="results/measurement/reliability.csv",
+        descriptives="results/measurement/descriptives.csv",
+        scores="results/scores/scores_long.csv",
+        lagged=expand("results/models/riclpm_{alliance}/lagged.csv", alliance=ALLIANCE),
+        fit=expand("results/models/riclpm_{alliance}/fit.csv", alliance=ALLIANCE),
+    output:
+        csv=expand("results/tables/{table}.csv", table=TABLES),
+        md=expand(GENERATED + "/tables/{table}.md", table=TABLES),
+    params:
+        alliance=ALLIANCE,
+        tables=TABLES,
+    log:
+        "logs/tables.log",
+    script:
+        "../../scripts/rule_tables.py"
+
+
+rule figures:
+    input:
+        code=rule_code("rule_figures.py"),
+        descriptives="results/measurement/descriptives.csv",
+        retention="results/measurement/retention.csv",
+    output:
+        trajectories_png="results/figures/trajectories.png",
+        trajectories_svg="results/figures/trajectories.svg",
+        retention_png="results/figures/retention.png",
+        retention_svg="results/figures/retention.svg",
+    log:
+        "logs/figures.log",
+    script:
+        "../../scripts/rule_figures.py"
+
+
+rule provenance:
+    input:
+        code=rule_code("rule_provenance.py"),
+        **raw_files(),
+        requirements="requirements.txt",
+    output:
+        json="results/provenance.json",
+        md=GENERATED + "/tables/provenance.md",
+    params:
+        # As params, a new commit or config reruns this rule (and so re-renders the paper).
+        commit=lambda wc: git_commit(),
+        config_sha256=config_sha256(),
+    log:
+        "logs/provenance.log",
+    script:
+        "../../scripts/rule_provenance.py"
+
+
+rule variables:
+    input:
+        code=rule_code("rule_variables.py"),
+        sample="results/tables/sample.csv",
+        retention="results/measurement/retention.csv",
+        icc="results/measurement/icc.csv",
+        lagged=expand("results/models/riclpm_{alliance}/lagged.csv", alliance=ALLIANCE),
+        fit=expand("results/models/riclpm_{alliance}/fit.csv", alliance=ALLIANCE),
+        provenance="results/provenance.json",
+    output:
+        variables=f"{MANUSCRIPT_DIR}/_variables.yml",
+        banner=GENERATED + "/banner.md",
+    log:
+        "logs/variables.log",
+    script:
+        "../../scripts/rule_variables.py"
