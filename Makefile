@@ -1,6 +1,9 @@
 # Front door. `make` builds the paper on the synthetic default; `make test` runs the tests.
 # Both create .venv/ and install the pinned dependencies first.
 
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -23,7 +26,9 @@ venv: $(STAMP)
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (Python 3.11 is required); set PYTHON=/path/to/python3.11"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@echo "Installing the pinned dependencies into $(VENV)/ (about a minute, once)..."
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt 2>&1 \
+	  | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 	touch $(STAMP)
 
 # Optional: R and lavaan for the cross-check rule and its tests (Debian/Ubuntu, as root).

@@ -18,7 +18,7 @@ include: "workflow/rules/manuscript.smk"
 
 
 rule all:
+    default_target: True
     input:
         MANUSCRIPT_OUTPUTS,
         "results/provenance.json",
-    default_target: True

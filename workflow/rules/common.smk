@@ -20,6 +20,8 @@ INSTRUMENTS = list(config["instruments"])
 ALLIANCE = config["model"]["alliance"]
 SYNTHETIC = config["data"]["source"] == "synthetic"
 RAW_DIR = "resources/synthetic/raw" if SYNTHETIC else config["data"]["raw_dir"]
+# Same pins as requirements.txt, plus Quarto and lavaan; used with --sdm conda.
+CONDA_ENV = "../../environment.yml"
 MANUSCRIPT_DIR = "manuscript"
 BUILD_DIR = f"{MANUSCRIPT_DIR}/_build"
 GENERATED = f"{MANUSCRIPT_DIR}/_generated"
@@ -36,7 +38,9 @@ def rule_seed(name):
 
 
 def raw_files():
-    return {key: f"{RAW_DIR}/{inst['file']}" for key, inst in config["instruments"].items()}
+    return {
+        key: f"{RAW_DIR}/{inst['file']}" for key, inst in config["instruments"].items()
+    }
 
 
 def validated_files():

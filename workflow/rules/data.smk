@@ -6,23 +6,27 @@ if SYNTHETIC:
         output:
             **raw_files(),
             truth="resources/synthetic/truth.json",
-        params:
-            seed=rule_seed("simulate"),
         log:
             "logs/simulate.log",
+        conda:
+            CONDA_ENV
+        params:
+            seed=rule_seed("simulate"),
         script:
             "../../scripts/rule_simulate.py"
 
 
 rule validate:
     input:
-        code=rule_code("rule_validate.py"),
         **raw_files(),
+        code=rule_code("rule_validate.py"),
     output:
         **validated_files(),
         intake="results/data/intake.csv",
         contract="results/data/contract.json",
     log:
         "logs/validate.log",
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/rule_validate.py"

@@ -1,21 +1,23 @@
 rule score:
     input:
-        code=rule_code("rule_score.py"),
         **validated_files(),
+        code=rule_code("rule_score.py"),
     output:
         scores="results/scores/scores_long.csv",
         wide="results/scores/wide_panel.csv",
         exclusions="results/scores/exclusions.csv",
     log:
         "logs/score.log",
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/rule_score.py"
 
 
 rule measurement:
     input:
-        code=rule_code("rule_measurement.py"),
         **validated_files(),
+        code=rule_code("rule_measurement.py"),
         scores="results/scores/scores_long.csv",
     output:
         reliability="results/measurement/reliability.csv",
@@ -26,5 +28,7 @@ rule measurement:
         reliability_svg="results/figures/reliability.svg",
     log:
         "logs/measurement.log",
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/rule_measurement.py"

@@ -7,6 +7,10 @@ rule fit_riclpm:
         lagged="results/models/riclpm_{alliance}/lagged.csv",
         fit="results/models/riclpm_{alliance}/fit.csv",
         diagnostics="results/models/riclpm_{alliance}/diagnostics.json",
+    log:
+        "logs/fit_riclpm_{alliance}.log",
+    conda:
+        CONDA_ENV
     params:
         constructs=lambda wc: {
             "A": wc.alliance,
@@ -15,7 +19,5 @@ rule fit_riclpm:
         },
         waves=config["model"]["waves"],
         lagged=config["model"]["lagged"],
-    log:
-        "logs/fit_riclpm_{alliance}.log",
     script:
         "../../scripts/rule_fit.py"

@@ -1,4 +1,11 @@
-TABLES = ["sample", "data_quality", "reliability", "descriptives", "model_fit", "lagged_effects"]
+TABLES = [
+    "sample",
+    "data_quality",
+    "reliability",
+    "descriptives",
+    "model_fit",
+    "lagged_effects",
+]
 
 
 rule tables:
@@ -13,12 +20,14 @@ rule tables:
         fit=expand("results/models/riclpm_{alliance}/fit.csv", alliance=ALLIANCE),
     output:
         csv=expand("results/tables/{table}.csv", table=TABLES),
-        md=expand(GENERATED + "/tables/{table}.md", table=TABLES),
+        md=expand(f"{GENERATED}/tables/{{table}}.md", table=TABLES),
+    log:
+        "logs/tables.log",
+    conda:
+        CONDA_ENV
     params:
         alliance=ALLIANCE,
         tables=TABLES,
-    log:
-        "logs/tables.log",
     script:
         "../../scripts/rule_tables.py"
 
@@ -35,24 +44,28 @@ rule figures:
         retention_svg="results/figures/retention.svg",
     log:
         "logs/figures.log",
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/rule_figures.py"
 
 
 rule provenance:
     input:
-        code=rule_code("rule_provenance.py"),
         **raw_files(),
+        code=rule_code("rule_provenance.py"),
         requirements="requirements.txt",
     output:
         json="results/provenance.json",
-        md=GENERATED + "/tables/provenance.md",
+        md=f"{GENERATED}/tables/provenance.md",
+    log:
+        "logs/provenance.log",
+    conda:
+        CONDA_ENV
     params:
         # As params, a new commit or config reruns this rule (and so re-renders the paper).
         commit=lambda wc: git_commit(),
         config_sha256=config_sha256(),
-    log:
-        "logs/provenance.log",
     script:
         "../../scripts/rule_provenance.py"
 
@@ -68,8 +81,10 @@ rule variables:
         provenance="results/provenance.json",
     output:
         variables=f"{MANUSCRIPT_DIR}/_variables.yml",
-        banner=GENERATED + "/banner.md",
+        banner=f"{GENERATED}/banner.md",
     log:
         "logs/variables.log",
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/rule_variables.py"
