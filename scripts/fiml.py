@@ -1,11 +1,13 @@
 """Fast full-information maximum likelihood (FIML) for semopy models with means.
 
 semopy 2.3.11's ModelMeans computes the FIML gradient in Python loops over
-missing-data patterns x parameters; on the default design (about 270 patterns,
-about 100 parameters) one fit does not finish in 15 minutes. Here every pattern's
-observed sub-covariance is embedded in a full-size matrix with an identity block
-for the missing variables, so that one batched inverse and a few batched products
-evaluate -2 log L and its gradient over all patterns at once. The gradient with
+missing-data patterns x parameters; on the default design (about 250 patterns,
+about 100 parameters) one fit does not finish in 15 minutes. Here the data are
+reduced once to per-pattern means and covariances, and -2 log L and its gradient
+are evaluated for all patterns at once: each pattern's inverse observed
+covariance comes from the inverse of the full Sigma by a small Schur complement
+over its missing variables (batched), then two batched products give the
+pattern sums the gradient needs. The gradient with
 respect to Sigma and mu is pushed to semopy's matrices (Beta, Lambda, Psi, Theta,
 Gamma) by the chain rule and collected onto parameters through semopy's own
 parameter ranges, so the cost does not grow with the number of parameters.
@@ -32,7 +34,8 @@ class Patterns:
     mask[g]: which variables pattern g observes; n[g]: its number of rows;
     mean[g], cov[g]: sample mean and (divisor n) covariance of its observed
     variables, zero in unobserved positions. Rows with nothing observed are
-    dropped and counted in n_dropped.
+    dropped and counted in n_dropped. Most patterns hold one row (cov zero), so
+    the terms in cov are summed over the patterns with several rows only.
     """
 
     mask: np.ndarray  # (G, p) bool
@@ -41,7 +44,6 @@ class Patterns:
     cov: np.ndarray  # (G, p, p)
     n_dropped: int
     n_rows: int  # rows used
-
     by_missing: list = field(default_factory=list)  # [(slice of patterns, missing idx)]
     mask2: np.ndarray = field(init=False)  # (G, p, p) 1.0 where both variables observed
     n_vars: np.ndarray = field(init=False)  # (G,) observed variables per pattern
@@ -55,7 +57,10 @@ class Patterns:
         self.n_vars = self.mask.sum(axis=1).astype(float)
         # Work buffers for the (G, p, p) arrays of every evaluation: allocating
         # them afresh costs more (page faults) than the arithmetic on them.
-        self.work = [np.empty_like(self.cov) for _ in range(3)]
+        self.work = [np.empty_like(self.cov) for _ in range(2)]
+        self.multi = np.flatnonzero(self.n > 1)
+        self.n_multi = self.n[self.multi]
+        self.cov_multi = self.cov[self.multi]
 
     @property
     def n_patterns(self) -> int:
@@ -152,22 +157,19 @@ def _pattern_sums(sigma: np.ndarray, mu: np.ndarray, pat: Patterns, grad: bool):
     inv, logdet = _masked_inverse(sigma, pat)
     d = np.where(pat.mask, pat.mean - mu[None], 0.0)
     inv_d = (inv @ d[:, :, None])[:, :, 0]
-    g_count, p = d.shape
-    inv_flat = inv.reshape(g_count, p * p)
-    quad = np.einsum("gk,gk->g", inv_flat, pat.cov.reshape(g_count, p * p)) + (d * inv_d).sum(axis=1)
-    f = float((pat.n * (pat.n_vars * LOG2PI + logdet + quad)).sum())
+    inv_m = inv[pat.multi]
+    tr_s = np.einsum("gij,gji->g", inv_m, pat.cov_multi)
+    f = float((pat.n * (pat.n_vars * LOG2PI + logdet + (d * inv_d).sum(axis=1))).sum()
+              + (pat.n_multi * tr_s).sum())
     if not grad:
         return f
-    t1, t2 = pat.work[1], pat.work[2]
-    np.matmul(inv, pat.cov, out=t1)
-    np.matmul(t1, inv, out=t2)
-    # Weighted sums over patterns by numpy's own reductions, not BLAS: threaded
-    # BLAS reductions change the last bits with the number of cores, and the
-    # finite-difference Hessian would carry that into the standard errors.
-    np.multiply(pat.n[:, None, None], inv, out=t1)
-    b = t1.sum(axis=0)
-    t2 *= pat.n[:, None, None]
-    a = t2.sum(axis=0)
+    # Sums by numpy's own reductions, not BLAS: threaded BLAS reductions change
+    # the last bits with the number of cores, and the finite-difference Hessian
+    # would carry that into the standard errors.
+    t = pat.work[1]
+    np.multiply(pat.n[:, None, None], inv, out=t)
+    b = t.sum(axis=0)
+    a = (pat.n_multi[:, None, None] * (inv_m @ pat.cov_multi @ inv_m)).sum(axis=0)
     return f, a, b, inv_d
 
 
@@ -183,8 +185,7 @@ def minus2loglik(sigma: np.ndarray, mu: np.ndarray, pat: Patterns, grad: bool = 
     # sum_g n_g [inv_g - inv_g (S_g + d_g d_g') inv_g]
     nid = pat.n[:, None] * inv_d
     g_sigma = b - a - np.einsum("gi,gj->ij", nid, inv_d)
-    g_mu = -2.0 * nid.sum(axis=0)
-    return f, g_sigma, g_mu
+    return f, g_sigma, -2.0 * nid.sum(axis=0)
 
 
 def saturated_em(pat: Patterns, tol: float = 1e-12, max_iter: int = 20000):
@@ -197,7 +198,7 @@ def saturated_em(pat: Patterns, tol: float = 1e-12, max_iter: int = 20000):
     mu = (pat.n[:, None] * pat.mean * pat.mask).sum(0) / w.sum(0)
     var = np.einsum("g,gii->i", pat.n, pat.cov) + (w * (pat.mean - mu) ** 2).sum(0)
     sigma = np.diag(var / w.sum(0))
-    n_tot = pat.n.sum()
+    n_tot = float(pat.n_rows)
     old = -np.inf
     for it in range(1, max_iter + 1):
         f, a, b, inv_d = _pattern_sums(sigma, mu, pat, grad=True)
@@ -237,7 +238,9 @@ class FastFIMLModel(ModelMeans):
     """semopy ModelMeans whose 'FIML' objective and gradient are vectorised.
 
     cov_diag=True: no covariance is added that the description does not state.
-    semopy's own fit(obj='ML') then also runs on the fast objective.
+    semopy's own fit(obj='ML') also picks up the fast objective, but with its
+    starting values and unscaled parameters it stalls on the RI-CLPM; fit with
+    sem_engine.fit_model, which uses this class for the likelihood only.
     """
 
     def __init__(self, description: str):

@@ -12,15 +12,22 @@ bytes; the run time goes to stderr, not into the files, for the same reason.
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
-from pathlib import Path
+import os
 
-import pandas as pd
+# Single-threaded BLAS before numpy loads: the matrices are small (threads only
+# add overhead) and the bytes written then do not depend on the number of cores.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-import riclpm
-import sem_engine
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+import riclpm  # noqa: E402
+import sem_engine  # noqa: E402
 
 FLOAT = "%.17g"
 

@@ -1,6 +1,6 @@
 """Model builder for the RI-CLPM (Hamaker, Kuiper & Grasman, 2015) and the CLPM.
 
-Writes the same model twice, in semopy syntax and in lavaan syntax, following the
+Writes the model in syntax that semopy and lavaan read alike, following the
 explicit lavaan specification of Mulder & Hamaker (2021, SEM 28:638-648). Every
 parameter is spelled out because both programs' defaults mis-specify the model:
 
@@ -73,16 +73,19 @@ def _num(x: float) -> str:
     return repr(float(x)) if x != int(x) else str(int(x))
 
 
-def _render(params: list[Param], lavaan: bool) -> str:
-    """Group terms by (lhs, op) in first-appearance order, one statement per line."""
+def _render(params: list[Param]) -> str:
+    """Group terms by (lhs, op) in first-appearance order, one statement per line.
+
+    The result is valid in both semopy and lavaan: labels (b*x), fixed values
+    (0*x) and intercepts (x ~ 1) are written the same way in the two."""
     groups: dict[tuple[str, str], list[Param]] = {}
     for p in params:
         groups.setdefault((p.lhs, p.op), []).append(p)
     lines = []
     for (lhs, op), ps in groups.items():
         if op == "~1":
-            # Same text in both: lavaan() frees nothing unless asked, and semopy's
-            # ModelMeans reads "1" as its intercept pseudo-variable.
+            # lavaan() frees no intercept unless asked; semopy's ModelMeans
+            # reads "1" as its intercept pseudo-variable.
             lines.append(f"{lhs} ~ 1")
             continue
         lines.append(f"{lhs} {op} " + " + ".join(_term(p) for p in ps))
@@ -211,8 +214,7 @@ def build_riclpm(
             **{v: k for k in ks for t in waves for v in (w(k, t), x(k, t))},
         },
     )
-    spec.description = _render(params, lavaan=False)
-    spec.lavaan = _render(params, lavaan=True)
+    spec.description = spec.lavaan = _render(params)
     return spec
 
 

@@ -4,10 +4,10 @@ import json
 
 import pandas as pd
 
-from model_results import lagged_effects
-from riclpm import build_riclpm
-from sem_engine import fit_model
 from csv_output import write_csv
+from model_results import summarise_lagged
+from riclpm import build_riclpm
+from sem_engine import fit_model, lagged_effects, ri_correlations
 
 constructs = {short: f"{key}_" for short, key in snakemake.params.constructs.items()}
 spec = build_riclpm(constructs, list(snakemake.params.waves), lagged=snakemake.params.lagged)
@@ -15,8 +15,14 @@ wide = pd.read_csv(snakemake.input.wide, dtype={"id": str})
 result = fit_model(wide, spec)
 
 write_csv(result.estimates, snakemake.output.estimates)
-write_csv(lagged_effects(result.estimates, spec.lagged), snakemake.output.lagged)
+write_csv(summarise_lagged(lagged_effects(result, spec)), snakemake.output.lagged)
+write_csv(ri_correlations(result, spec), snakemake.output.ri_correlations)
 write_csv(pd.DataFrame({"measure": list(result.fit), "value": list(result.fit.values())}), snakemake.output.fit)
+# Wall time goes to the log, not the results, so reruns give identical files.
+diagnostics = {k: v for k, v in result.diagnostics.items() if k != "seconds"}
 with open(snakemake.output.diagnostics, "w") as handle:
-    json.dump(result.diagnostics, handle, indent=2, sort_keys=True, default=str)
+    json.dump(diagnostics, handle, indent=2, sort_keys=True, default=str)
     handle.write("\n")
+with open(snakemake.log[0], "w") as log:
+    print(f"converged={diagnostics['converged']} grad_norm={diagnostics['grad_norm']:.2e} "
+          f"seconds={result.diagnostics['seconds']:.2f}", file=log)

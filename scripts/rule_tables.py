@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import json
+
 import pandas as pd
 
 import tables
@@ -19,8 +21,11 @@ built = {
                     "Internal consistency over weeks (omega from a one-factor model)"),
     "descriptives": (tables.descriptives_summary(pd.read_csv(inp.descriptives), config),
                      "Scores by arm at the first, middle and last week of the model"),
-    "model_fit": (tables.model_fit_table(dict(zip(raters, map(pd.read_csv, inp.fit)))),
-                  "Fit of the RI-CLPM with patient- and therapist-rated alliance"),
+    "model_fit": (tables.model_fit_table(dict(zip(raters, map(pd.read_csv, inp.fit))),
+                                         {r: json.loads(Path(p).read_text()) for r, p in zip(raters, inp.diagnostics)}),
+                  "Fit and convergence of the RI-CLPM with patient- and therapist-rated alliance"),
+    "between_person": (tables.between_person_table(dict(zip(raters, map(pd.read_csv, inp.ri_correlations)))),
+                       "Between-person part: correlations of the random intercepts"),
     "lagged_effects": (tables.lagged_table(dict(zip(raters, map(pd.read_csv, inp.lagged)))),
                        "Within-person lagged effects (b: unstandardised; β: standardised)"),
 }

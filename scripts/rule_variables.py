@@ -14,7 +14,8 @@ models = {}
 for rater, lagged, fit_path in zip(raters, inp.lagged, inp.fit):
     fit = pd.read_csv(fit_path)
     models[rater] = (pd.read_csv(lagged), dict(zip(fit["measure"], fit["value"])))
+diagnostics = {rater: json.loads(Path(path).read_text()) for rater, path in zip(raters, inp.diagnostics)}
 variables = build_variables(config, pd.read_csv(inp.sample), pd.read_csv(inp.retention), pd.read_csv(inp.icc),
-                            models, json.loads(Path(inp.provenance).read_text()))
+                            models, diagnostics, json.loads(Path(inp.provenance).read_text()))
 write_yaml(variables, snakemake.output.variables)
 Path(snakemake.output.banner).write_text(banner_markdown(config))

@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 import fiml
-from fit_measures import fit_measures
+from fit_measures import fit_measures as compute_fit_measures
 from riclpm import ModelSpec
 
 # Convergence: largest absolute gradient of -2 log L over parameters not at a
@@ -66,6 +66,9 @@ def check_columns(data: pd.DataFrame, spec: ModelSpec) -> None:
     for c in spec.observed:
         if not pd.api.types.is_numeric_dtype(data[c]):
             raise TypeError(f"column {c!r} is not numeric (dtype {data[c].dtype})")
+    empty = [c for c in spec.observed if data[c].notna().sum() < 2]
+    if empty:
+        raise ValueError(f"columns with fewer than 2 observed values cannot be modelled: {empty}")
 
 
 class _Problem:
@@ -89,8 +92,9 @@ class _Problem:
         ]
 
     def _parameter_keys(self):
-        """Names, (lhs, op, rhs) of the first location, and an index from every
-        location's (lhs, op, rhs) to the free parameter (several for a label)."""
+        """Names (label, else lavaan-style "lhs~~rhs"), (lhs, op, rhs) of the first
+        location, and an index from every location's (lhs, op, rhs) to the free
+        parameter (several for a label)."""
         m = self.model
         active = [(name, p) for name, p in m.parameters.items() if p.active]
         which = {id(mx): i for i, mx in enumerate(m.matrices)}
@@ -113,7 +117,8 @@ class _Problem:
                     raise NotImplementedError(f"parameter {name} in matrix {mx}")
                 index[key] = j
                 if loc is p.locations[0]:
-                    names.append(name)
+                    # semopy's own names (_b12, _c3) mean nothing to a reader
+                    names.append(name if not name.startswith("_") else "".join(key))
                     keys.append(key)
         return names, keys, index
 
@@ -270,6 +275,45 @@ def _minimise(prob: _Problem, x0: np.ndarray, n: int):
     return res
 
 
+def _damped_newton(prob: _Problem, x: np.ndarray, max_iter: int = 200, tol: float = 1e-6):
+    """Levenberg-Marquardt steps in scaled parameters, taking only finite, decreasing steps.
+
+    The fallback when L-BFGS-B stalls: on small samples its first unit step leaves
+    the region where the implied covariance is positive definite, and the line
+    search gives up at the start values. Damping shrinks the step until it stays inside.
+    """
+    bounds = prob.bounds()
+    lower = np.array([-np.inf if b[0] is None else b[0] for b in bounds])
+    s = prob.scale
+    f, g = prob.fg(x)
+    lam = 1e-3
+    for _ in range(max_iter):
+        # Free: interior, or on the lower bound with the gradient pointing inwards.
+        free = _interior(x, bounds) | ((x <= lower + 1e-10) & (g < 0))
+        gs = g * s
+        if np.max(np.abs(gs[free]), initial=0.0) < tol:
+            break
+        hf = (prob.hessian(x, g) * np.outer(s, s))[np.ix_(free, free)]
+        while lam < 1e12:
+            try:
+                step = np.linalg.solve(hf + lam * np.diag(np.maximum(np.diag(hf), 1e-8)), gs[free])
+            except np.linalg.LinAlgError:
+                lam *= 10
+                continue
+            trial = x.copy()
+            trial[free] -= step * s[free]
+            trial = _clip_to_bounds(trial, bounds)
+            ft, gt = prob.fg(trial)
+            if np.isfinite(ft) and ft < f:
+                x, f, g = trial, ft, gt
+                lam = max(lam / 10, 1e-9)
+                break
+            lam *= 10
+        else:
+            break
+    return x
+
+
 def _newton_polish(prob: _Problem, x: np.ndarray, steps: int = 3):
     """Newton steps with a finite-difference Hessian; free interior parameters only.
 
@@ -306,7 +350,7 @@ def _std_all(prob: _Problem, spec: ModelSpec, est: dict) -> dict:
     variances by the total variance, covariances by the residual SDs (lavaan's
     cov.std = TRUE), intercepts by the total SD."""
     m = prob.model
-    sigma, mu, mlc, c = m.implied()
+    sigma, _, _, c = m.implied()
     psi = m.mx_psi
     lat_cov = c @ psi @ c.T
     total = {v: lat_cov[i, i] for i, v in enumerate(prob.inner)}
@@ -336,7 +380,7 @@ def fit_model(
     spec: ModelSpec,
     start=None,
     se: bool = True,
-    fit_measures_: bool = True,
+    fit_measures: bool = True,
     max_restarts: int = 4,
     seed: int = 0,
 ) -> FitResult:
@@ -344,7 +388,7 @@ def fit_model(
 
     start: None (moment-based starts), a FitResult or a parameter vector from a
     previous fit of the same spec (warm start, e.g. for bootstrap refits).
-    se=False and fit_measures_=False skip the Hessian and the h1/baseline models
+    se=False and fit_measures=False skip the Hessian and the h1/baseline models
     (what a bootstrap replicate needs is only .params).
     """
     t0 = time.perf_counter()
@@ -363,6 +407,9 @@ def fit_model(
     iterations = 0
     x_try = x0
     for attempt in range(1 + max_restarts):
+        if attempt == 1:
+            # Second try: damped Newton from the best point so far, then L-BFGS-B again.
+            x_try = _damped_newton(prob, best[0])
         res = _minimise(prob, x_try, n)
         iterations += int(res.nit)
         if se:
@@ -371,7 +418,9 @@ def fit_model(
             x, (f, g), hess, newton = res.x, prob.fg(res.x), None, 0
         free = _interior(x, bounds)
         gmax = float(np.max(np.abs(g[free]), initial=0.0))
-        attempts.append({"start": "given" if attempt == 0 else f"perturbed {attempt}",
+        first = "moment-based" if start is None else "warm (given)"
+        label = {0: first, 1: "damped Newton from best"}.get(attempt, f"perturbed best, {attempt}")
+        attempts.append({"start": label,
                          "m2ll": float(f), "grad_max": gmax, "lbfgs_message": str(res.message)})
         if best is None or f < best[1] - 1e-9:
             best = (x, f, g, hess, newton, gmax)
@@ -393,12 +442,16 @@ def fit_model(
         lhs = prob.keys[i][0]
         if x[i] <= HEYWOOD_TOL * scale:
             heywood.append({"parameter": f"{lhs} ~~ {lhs}", "est": float(x[i]),
-                            "at_bound": bool(not free[i])})
+                            "at_bound": bool(not free[i]), "kind": "variance"})
 
     vcov = None
     se_vec = np.full(prob.k, np.nan)
+    min_eig = None
     if se:
         info = 0.5 * hess[np.ix_(free, free)]
+        # A non-positive eigenvalue means the model is not (empirically) identified
+        # or not at a maximum: standard errors are then meaningless.
+        min_eig = float(np.linalg.eigvalsh(info)[0]) if info.size else None
         v = np.full((prob.k, prob.k), np.nan)
         try:
             v[np.ix_(free, free)] = np.linalg.inv(info)
@@ -412,8 +465,10 @@ def fit_model(
     rows = []
     for p in spec.params:
         i = prob.lookup(p.lhs, p.op, p.rhs)
-        if p.fixed is not None or i is None:
-            e, s = (p.fixed if p.fixed is not None else np.nan), np.nan
+        if p.fixed is not None:
+            e, s = p.fixed, np.nan
+        elif i is None:
+            raise RuntimeError(f"no semopy parameter for {p.lhs} {p.op} {p.rhs}")
         else:
             e, s = float(x[i]), float(se_vec[i])
         est_by_key[(p.lhs, p.op, p.rhs)] = e
@@ -425,12 +480,17 @@ def fit_model(
     est["z"] = est["est"] / est["se"]
     est["p"] = 2.0 * stats.norm.sf(np.abs(est["z"]))
     est["std_all"] = [std[(p.lhs, p.op, p.rhs)] for p in spec.params]
+    # Also improper: free (residual) correlations at +-1.
+    for p, r in zip(spec.params, est["std_all"]):
+        if p.op == "~~" and p.lhs != p.rhs and p.fixed is None and abs(r) >= 1 - 1e-6:
+            heywood.append({"parameter": f"{p.lhs} ~~ {p.rhs}", "est": float(r),
+                            "at_bound": False, "kind": "correlation"})
 
     p_obs = len(prob.obs)
-    if fit_measures_:
+    if fit_measures:
         mu1, s1, ll1, em_iter = fiml.saturated_em(prob.pat)
         _, _, llb = fiml.independence_fit(prob.pat)
-        fit = fit_measures(loglik, prob.k, n, p_obs, ll1, llb, sigma, mu, s1, mu1)
+        fit = compute_fit_measures(loglik, prob.k, n, p_obs, ll1, llb, sigma, mu, s1, mu1)
     else:
         em_iter = 0
         fit = {"loglik": loglik, "npar": prob.k, "n": n,
@@ -444,6 +504,8 @@ def fit_model(
         "grad_norm": gmax,
         "grad_norm_definition": "max |d(-2 logL)/d theta| over parameters not at a bound",
         "heywood": heywood,
+        "information_min_eigenvalue": min_eig,
+        "se_excludes_bound_parameters": [prob.names[i] for i in np.flatnonzero(~free)],
         "optimiser": "L-BFGS-B (scipy) + Newton polish on finite-difference Hessian",
         "attempts": attempts,
         "rows_dropped_all_missing": prob.n_dropped,
@@ -453,3 +515,27 @@ def fit_model(
         "seconds": time.perf_counter() - t0,
     }
     return FitResult(est, fit, diagnostics, x.copy(), list(prob.names), vcov, sigma, mu, prob.obs)
+
+
+def lagged_effects(res: FitResult, spec: ModelSpec) -> pd.DataFrame:
+    """Within-person lagged effects: outcome, predictor, wave (of the outcome), est,
+    se, z, p, std_all. With time-invariant lags the unstandardised effect is the
+    same at every wave but std_all is not (the within variances change)."""
+    rev = {}
+    for (out, pred), labels in spec.lagged.items():
+        for lab in [labels] if isinstance(labels, str) else labels:
+            rev[lab] = (out, pred)
+    e = res.estimates
+    rows = e[(e["op"] == "~") & e["label"].isin(list(rev))].copy()
+    rows.insert(0, "outcome", [rev[lab][0] for lab in rows["label"]])
+    rows.insert(1, "predictor", [rev[lab][1] for lab in rows["label"]])
+    rows.insert(2, "wave", [int(lhs[len(f"w_{o}"):]) for lhs, o in zip(rows["lhs"], rows["outcome"])])
+    return rows[["outcome", "predictor", "wave", "label", "est", "se", "z", "p", "std_all"]].reset_index(drop=True)
+
+
+def ri_correlations(res: FitResult, spec: ModelSpec) -> pd.DataFrame:
+    """Between-person part: random-intercept covariances with their correlations
+    (std_all); empty for the CLPM."""
+    e = res.estimates
+    ri = e[(e["op"] == "~~") & e["lhs"].str.startswith("RI_") & e["rhs"].str.startswith("RI_")]
+    return ri[["lhs", "rhs", "est", "se", "std_all"]].rename(columns={"std_all": "corr"}).reset_index(drop=True)

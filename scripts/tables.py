@@ -134,27 +134,47 @@ def _ci(low: float, high: float, digits: int = 2) -> str:
     return f"[{low:.{digits}f}, {high:.{digits}f}]"
 
 
-def model_fit_table(fits: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per fitted model (alliance rater), lavaan's fit measures."""
-    rows = []
+def model_fit_table(fits: dict[str, pd.DataFrame], diagnostics: dict[str, dict]) -> pd.DataFrame:
+    """Fit measures and convergence, one column per fitted model (alliance rater).
+
+    Measures are rows so that the table fits a page; each is formatted to the
+    precision it is read at (lavaan's fitMeasures, 3 decimals for indices).
+    """
+    columns = {}
     for rater, fit in fits.items():
         m = dict(zip(fit["measure"], fit["value"]))
-        rows.append({
-            "Alliance rater": rater,
-            "N": int(m["n"]),
-            "Parameters": int(m["npar"]),
-            "Log-likelihood": m["loglik"],
-            "Chi-square": m["chisq"],
-            "df": int(m["df"]),
+        d = diagnostics[rater]
+        columns[rater] = {
+            "N (rows with any score)": f"{int(m['n'])}",
+            "Rows without any score": f"{int(d['rows_dropped_all_missing'])}",
+            "Free parameters": f"{int(m['npar'])}",
+            "Log-likelihood": f"{m['loglik']:.3f}",
+            "Chi-square (df)": f"{m['chisq']:.3f} ({int(m['df'])})",
             "p": format_p(m["pvalue"]),
-            "CFI": m["cfi"],
-            "TLI": m["tli"],
-            "RMSEA": m["rmsea"],
-            "RMSEA 90% CI": _ci(m["rmsea_ci_lower"], m["rmsea_ci_upper"]),
-            "SRMR": m["srmr"],
-            "AIC": m["aic"],
-            "BIC": m["bic"],
-        })
+            "CFI": f"{m['cfi']:.3f}",
+            "TLI": f"{m['tli']:.3f}",
+            "RMSEA [90% CI]": f"{m['rmsea']:.3f} {_ci(m['rmsea_ci_lower'], m['rmsea_ci_upper'], 3)}",
+            "SRMR": f"{m['srmr']:.3f}",
+            "AIC": f"{m['aic']:.3f}",
+            "BIC": f"{m['bic']:.3f}",
+            "Converged": "yes" if d["converged"] else "NO",
+            "Iterations": f"{int(d['iterations'])}",
+            "Largest absolute gradient": f"{d['grad_norm']:.1e}",
+            "Heywood cases": ", ".join(map(str, d["heywood"])) or "none",
+        }
+    frame = pd.DataFrame(columns)
+    return frame.rename_axis("Measure").reset_index()
+
+
+def between_person_table(ri: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Correlations of the random intercepts: stable between-person associations."""
+    rows = []
+    for rater, frame in ri.items():
+        for _, r in frame[frame["lhs"] != frame["rhs"]].iterrows():
+            left = ROLE_LABELS.get(r["lhs"].removeprefix("RI_"), r["lhs"])
+            right = ROLE_LABELS.get(r["rhs"].removeprefix("RI_"), r["rhs"])
+            rows.append({"Alliance rater": rater, "Random intercepts": f"{left} with {right}",
+                         "Covariance": r["est"], "SE": r["se"], "Correlation": r["corr"]})
     return pd.DataFrame(rows)
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from conftest import overlaid_config
 from data_contract import (
     DataValidationError,
     describe_contract,
@@ -26,7 +27,7 @@ FIXTURE = ROOT / "tests" / "fixtures" / "handwritten"
 
 @pytest.fixture
 def config():
-    return yaml.safe_load((FIXTURE / "config.yaml").read_text())
+    return overlaid_config(FIXTURE / "config.yaml")
 
 
 @pytest.fixture
@@ -79,11 +80,13 @@ def test_handwritten_fixture_validates_typed_and_sorted(raw, config):
 def test_intake_counts_the_fixture_by_hand(raw, config):
     intake = intake_table(validate_inputs(raw, config), raw, config).set_index(["instrument", "week"])
     ersq3 = intake.loc[("ersq", "3")]
-    # Week 3: E107 dropped out, E110 returned an empty form (kept, counted), 10 complete.
-    assert (ersq3["rows_read"], ersq3["complete"], ersq3["partial"], ersq3["all_missing"]) == (11, 10, 0, 1)
-    assert ersq3["completeness"] == round(10 / 12, 4)
+    # Week 3: of E101-E112, E107 dropped out and E110 returned an empty form (kept,
+    # counted), 10 complete; E113-E130 add 18 complete forms. 30 randomised.
+    assert (ersq3["rows_read"], ersq3["complete"], ersq3["partial"], ersq3["all_missing"]) == (29, 28, 0, 1)
+    assert ersq3["completeness"] == round(28 / 30, 4)
     assert intake.loc[("qids", "0"), "completeness"] == 1.0
-    assert intake.loc[("qids", "all"), "rows_read"] == 57
+    # E101-E112: 57 rows over weeks 0-4; E113-E130: 18 x weeks 0-3.
+    assert intake.loc[("qids", "all"), "rows_read"] == 57 + 18 * 4
     assert intake.loc[("sai_patient", "2"), "partial"] == 1
     assert (intake["rows_used"] == intake["rows_read"]).all()
 

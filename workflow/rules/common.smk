@@ -58,3 +58,12 @@ def config_sha256():
 def rule_code(script):
     """The local modules that a rule script imports, as inputs (see code_dependencies.py)."""
     return local_imports(Path(workflow.basedir) / "scripts" / script)
+
+
+def model_params(wildcards):
+    """The three processes of one fit, as instrument keys (alliance varies by rater)."""
+    return {
+        "A": wildcards.alliance,
+        "E": config["model"]["regulation"],
+        "D": config["model"]["depression"],
+    }

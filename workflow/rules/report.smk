@@ -5,6 +5,7 @@ TABLES = [
     "descriptives",
     "model_fit",
     "lagged_effects",
+    "between_person",
 ]
 
 
@@ -18,6 +19,12 @@ rule tables:
         scores="results/scores/scores_long.csv",
         lagged=expand("results/models/riclpm_{alliance}/lagged.csv", alliance=ALLIANCE),
         fit=expand("results/models/riclpm_{alliance}/fit.csv", alliance=ALLIANCE),
+        diagnostics=expand(
+            "results/models/riclpm_{alliance}/diagnostics.json", alliance=ALLIANCE
+        ),
+        ri_correlations=expand(
+            "results/models/riclpm_{alliance}/ri_correlations.csv", alliance=ALLIANCE
+        ),
     output:
         csv=expand("results/tables/{table}.csv", table=TABLES),
         md=expand(f"{GENERATED}/tables/{{table}}.md", table=TABLES),
@@ -78,6 +85,9 @@ rule variables:
         icc="results/measurement/icc.csv",
         lagged=expand("results/models/riclpm_{alliance}/lagged.csv", alliance=ALLIANCE),
         fit=expand("results/models/riclpm_{alliance}/fit.csv", alliance=ALLIANCE),
+        diagnostics=expand(
+            "results/models/riclpm_{alliance}/diagnostics.json", alliance=ALLIANCE
+        ),
         provenance="results/provenance.json",
     output:
         variables=f"{MANUSCRIPT_DIR}/_variables.yml",
