@@ -135,13 +135,14 @@ def reliability_table(validated: dict[str, pd.DataFrame], config: dict) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def plot_reliability(table: pd.DataFrame, png_path: str, svg_path: str) -> None:
+def plot_reliability(table: pd.DataFrame, png_path: str, svg_path: str, labels: dict[str, str] | None = None) -> None:
     """Alpha and omega by week, one line per instrument; byte-stable PNG and SVG."""
+    labels = labels or {}
     with plt.rc_context({"svg.hashsalt": "reliability", "svg.fonttype": "path", "font.size": 9}):
         fig, axes = plt.subplots(1, 2, figsize=(7.0, 3.0), sharey=True, layout="constrained")
         for ax, column, title in zip(axes, ["alpha", "omega"], ["Cronbach's alpha", "McDonald's omega"]):
             for key, one in table.groupby("instrument", sort=False):
-                ax.plot(one["week"], one[column], marker="o", markersize=3, linewidth=1.2, label=key)
+                ax.plot(one["week"], one[column], marker="o", markersize=3, linewidth=1.2, label=labels.get(key, key))
             ax.set_title(title)
             ax.set_xlabel("Week")
             ax.grid(True, linewidth=0.4, alpha=0.5)

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from csv_output import write_csv
 from descriptives import descriptives_by_arm_week, icc_table, retention_by_week
 from reliability import plot_reliability, reliability_table
-from csv_output import write_csv
 from scoring import read_validated
 
 config = snakemake.config  # noqa: F821 (injected by Snakemake)
@@ -16,7 +16,8 @@ scores = pd.read_csv(inputs.scores, dtype={"id": str, "arm": str}, keep_default_
 
 reliability = reliability_table(validated, config)
 write_csv(reliability, outputs.reliability)
-plot_reliability(reliability, outputs.reliability_png, outputs.reliability_svg)
+labels = {key: inst["label"] for key, inst in config["instruments"].items()}
+plot_reliability(reliability, outputs.reliability_png, outputs.reliability_svg, labels)
 write_csv(descriptives_by_arm_week(scores, config), outputs.descriptives)
 write_csv(retention_by_week(scores, validated, config), outputs.retention)
 write_csv(icc_table(scores, config), outputs.icc)

@@ -19,6 +19,9 @@ built = {
                      "Data quality: every row read and every score that could not be computed"),
     "reliability": (tables.reliability_summary(pd.read_csv(inp.reliability), config),
                     "Internal consistency over weeks (omega from a one-factor model)"),
+    "icc": (tables.icc_summary(pd.read_csv(inp.icc, dtype={"weeks": str}), config),
+            "Intraclass correlations: the share of each score's variance that lies between persons "
+            "(REML random-intercept model)"),
     "descriptives": (tables.descriptives_summary(pd.read_csv(inp.descriptives), config),
                      "Scores by arm at the first, middle and last week of the model"),
     "model_fit": (tables.model_fit_table(dict(zip(raters, map(pd.read_csv, inp.fit))),

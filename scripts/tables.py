@@ -113,6 +113,22 @@ def reliability_summary(reliability: pd.DataFrame, config: dict) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
+def icc_summary(icc: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """Share of variance between persons, around a grand mean and around the week means."""
+    rows = []
+    for key in config["instruments"]:
+        one = icc[icc["instrument"] == key].set_index("mean_model")
+        rows.append({
+            "Instrument": _label(config, key),
+            "Weeks": one["weeks"].iloc[0],
+            "Persons": int(one["n_persons"].iloc[0]),
+            "Scores": int(one["n_obs"].iloc[0]),
+            "ICC, grand mean": one.loc["grand mean", "icc"],
+            "ICC, week means": one.loc["week means", "icc"],
+        })
+    return pd.DataFrame(rows)
+
+
 def descriptives_summary(descriptives: pd.DataFrame, config: dict) -> pd.DataFrame:
     """M (SD), n at the first, middle and last model waves, by instrument and arm."""
     waves = config["model"]["waves"]
