@@ -93,6 +93,9 @@ def check_config(config: dict, schema_path: str | Path) -> None:
             problems.append(f"model.waves: weeks {absent} are not in the schedule of {key}")
     if sorted(model["waves"]) != list(model["waves"]):
         problems.append("model.waves: must be in increasing order")
+    if model["lagged"] == "free":
+        problems.append("model.lagged: 'free' is not available for the main model: the indirect effect and its "
+                        "intervals are defined for time-invariant lags (scripts/fit_riclpm.py --lagged free fits it)")
 
     syn = config["synthetic"]
     problems += _matrix_problems("lagged_effects", syn["lagged_effects"], unit_diagonal=False)

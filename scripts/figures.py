@@ -6,6 +6,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
@@ -52,5 +53,26 @@ def plot_retention(retention: pd.DataFrame, labels: dict[str, str], png_path, sv
                 annot_kws={"fontsize": 7})
     ax.set_xlabel("Week")
     ax.set_ylabel("")
+    fig.tight_layout()
+    save(fig, png_path, svg_path)
+
+
+def plot_bootstrap(replicates: dict[str, pd.DataFrame], indirect: dict[str, pd.DataFrame], png_path, svg_path) -> None:
+    """Bootstrap distribution of the indirect effect per rater, with both 95% intervals."""
+    sns.set_theme(style="whitegrid", context="paper")
+    fig, axes = plt.subplots(1, len(replicates), figsize=(3.4 * len(replicates), 2.8), sharey=True)
+    for ax, (rater, reps) in zip(np.atleast_1d(axes), replicates.items()):
+        summary = indirect[rater].iloc[0]
+        ax.hist(reps.loc[reps["converged"], "indirect"], bins=40, color="0.7", edgecolor="white")
+        ax.axvline(summary["estimate"], color="black", lw=1.2, label="estimate")
+        for bound in ("boot_lower", "boot_upper"):
+            ax.axvline(summary[bound], color="#0173b2", ls="--", lw=1, label="bootstrap 95% CI" if bound == "boot_lower" else None)
+        for bound in ("mc_lower", "mc_upper"):
+            ax.axvline(summary[bound], color="#de8f05", ls=":", lw=1.2, label="Monte Carlo 95% CI" if bound == "mc_lower" else None)
+        ax.axvline(0, color="0.3", lw=0.6)
+        ax.set_title(f"{rater}-rated alliance")
+        ax.set_xlabel("Indirect effect (b_E_A × b_D_E)")
+    np.atleast_1d(axes)[0].set_ylabel("Replicates")
+    np.atleast_1d(axes)[0].legend(frameon=False, fontsize=7)
     fig.tight_layout()
     save(fig, png_path, svg_path)

@@ -7,7 +7,7 @@ tables cannot disagree.
 import pandas as pd
 import yaml
 
-from tables import format_p
+from tables import format_p, heywood_text
 
 
 def effect_text(row: pd.Series) -> str:
@@ -34,13 +34,31 @@ def convergence_text(diagnostics: dict[str, dict]) -> str:
              f"{max(d['grad_norm'] for d in diagnostics.values()):.1e})." if not failed else
              f"WARNING: the model with {' and '.join(failed)}-rated alliance did not converge; its estimates are not interpretable."]
     parts.append("No variance was estimated at zero (no Heywood case)." if not heywood else
-                 "Heywood cases (variances at zero): " + "; ".join(f"{r}: {', '.join(map(str, h))}" for r, h in heywood.items()) + ".")
+                 "Heywood cases: " + "; ".join(f"{r}-rated alliance: {heywood_text(h)}" for r, h in heywood.items()) + ".")
     return " ".join(parts)
+
+
+def indirect_text(row: pd.Series) -> str:
+    return (f"{row['estimate']:.3f} (bootstrap 95% CI [{row['boot_lower']:.3f}, {row['boot_upper']:.3f}], "
+            f"{int(row['boot_replicates'])} replicates; Monte Carlo 95% CI [{row['mc_lower']:.3f}, {row['mc_upper']:.3f}])")
+
+
+def claims_text(claims: pd.DataFrame) -> str:
+    counts = claims["Verdict"].str.split(" ").str[0].value_counts()
+    parts = [f"{counts.get(v, 0)} {v}" for v in ("supported", "not", "contradicted") if counts.get(v, 0)]
+    text = "Of the abstract's {} claims, {}.".format(len(claims), ", ".join(parts).replace("not", "not supported"))
+    if "CI covers truth" in claims:
+        known = claims[claims["CI covers truth"].isin(["yes", "NO"])]
+        text += (f" Against the synthetic population, {int((known['CI covers truth'] == 'yes').sum())} of "
+                 f"{len(known)} intervals with a known true value cover it. The generator writes items, not "
+                 "latent scores, so the scores carry measurement error, which pulls within-person effects "
+                 "towards zero; an interval that misses its true value can reflect that bias as well as chance.")
+    return text
 
 
 def build_variables(config: dict, sample: pd.DataFrame, retention: pd.DataFrame, icc: pd.DataFrame,
                     models: dict[str, tuple[pd.DataFrame, dict]], diagnostics: dict[str, dict],
-                    provenance: dict) -> dict:
+                    indirect: dict[str, pd.DataFrame], claims: pd.DataFrame, provenance: dict) -> dict:
     """models maps an alliance rater to (its lagged-effects table, its fit measures)."""
     model = config["model"]
     dep = retention[(retention["instrument"] == model["depression"]) & (retention["week"] == max(model["waves"]))]
@@ -60,6 +78,8 @@ def build_variables(config: dict, sample: pd.DataFrame, retention: pd.DataFrame,
             rater: {f"{r['outcome']}_{r['predictor']}": effect_text(r) for _, r in lagged.iterrows()}
             for rater, (lagged, _) in models.items()
         },
+        "indirect": {rater: indirect_text(frame.iloc[0]) for rater, frame in indirect.items()},
+        "claims": {"summary": claims_text(claims)},
         "fit": {**{rater: fit_text(fit) for rater, (_, fit) in models.items()},
                 "convergence": convergence_text(diagnostics)},
         "data": {

@@ -15,6 +15,13 @@ Lagged effects are time-invariant by default: every wave shares one label per
 (outcome, predictor) pair, e.g. ``b_E_A``. With ``lagged="free"`` each wave gets its
 own label ``b_E_A_t``. ``random_intercepts=False`` gives the CLPM: same dynamics,
 no between-person part.
+
+``slopes=True`` gives the latent curve model with structured residuals (LCM-SR;
+Curran et al., 2014; Mulder & Hamaker, 2021): each construct also gets a random
+slope ``S_k`` with loadings t - t_first. The 2K intercepts and slopes covary among
+themselves and not with the wave-1 within parts. Slope means stay fixed at 0:
+the free wave means already carry the average trend, so a slope mean would not
+be identified; the slopes model person-specific deviations from it.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
+LCMSR_MIN_WAVES = 4
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
@@ -53,6 +61,7 @@ class ModelSpec:
     construct_of: dict[str, str] = field(default_factory=dict)
     description: str = ""
     lavaan: str = ""
+    slopes: bool = False  # LCM-SR: random slopes S_k besides the intercepts
 
     def within(self, construct: str, wave: int) -> str:
         return f"w_{construct}{wave}"
@@ -116,6 +125,7 @@ def build_riclpm(
     waves: list[int],
     lagged: str = "invariant",
     random_intercepts: bool = True,
+    slopes: bool = False,
 ) -> ModelSpec:
     """Build the RI-CLPM (or CLPM with random_intercepts=False).
 
@@ -140,6 +150,10 @@ def build_riclpm(
         raise ValueError("a cross-lagged panel model needs at least 2 waves")
     if random_intercepts and len(waves) < 3:
         raise ValueError("the RI-CLPM needs at least 3 waves to be identified")
+    if slopes and not random_intercepts:
+        raise ValueError("random slopes need random intercepts (slopes=True, random_intercepts=True)")
+    if slopes and len(waves) < LCMSR_MIN_WAVES:
+        raise ValueError(f"the LCM-SR needs at least {LCMSR_MIN_WAVES} waves to be identified")
     ks = list(constructs)
     observed = [f"{constructs[k]}{t}" for t in waves for k in ks]
     if len(set(observed)) != len(observed):
@@ -157,6 +171,10 @@ def build_riclpm(
         for k in ks:
             latent.append(f"RI_{k}")
             params += [Param(f"RI_{k}", "=~", x(k, t), fixed=1.0) for t in waves]
+    if slopes:
+        for k in ks:
+            latent.append(f"S_{k}")
+            params += [Param(f"S_{k}", "=~", x(k, t), fixed=float(t - waves[0])) for t in waves]
     for t in waves:
         for k in ks:
             latent.append(w(k, t))
@@ -186,13 +204,14 @@ def build_riclpm(
             for b in ks[i:]:
                 params.append(Param(w(a, t), "~~", w(b, t)))
     if random_intercepts:
-        for i, a in enumerate(ks):
-            for b in ks[i:]:
-                params.append(Param(f"RI_{a}", "~~", f"RI_{b}"))
+        between = [f"RI_{k}" for k in ks] + ([f"S_{k}" for k in ks] if slopes else [])
+        for i, a in enumerate(between):
+            for b in between[i:]:
+                params.append(Param(a, "~~", b))
         # Both programs would otherwise let exogenous latents covary.
-        for a in ks:
+        for a in between:
             for b in ks:
-                params.append(Param(f"RI_{a}", "~~", w(b, t1), fixed=0.0))
+                params.append(Param(a, "~~", w(b, t1), fixed=0.0))
     for t in waves:
         for k in ks:
             params.append(Param(x(k, t), "~~", x(k, t), fixed=0.0))
@@ -205,12 +224,14 @@ def build_riclpm(
         waves=waves,
         lagged_mode=lagged,
         random_intercepts=random_intercepts,
+        slopes=slopes,
         params=params,
         observed=observed,
         latent=latent,
         lagged=lag_labels,
         construct_of={
             **{f"RI_{k}": k for k in ks},
+            **({f"S_{k}": k for k in ks} if slopes else {}),
             **{v: k for k in ks for t in waves for v in (w(k, t), x(k, t))},
         },
     )

@@ -17,6 +17,8 @@ result = fit_model(wide, spec)
 write_csv(result.estimates, snakemake.output.estimates)
 write_csv(summarise_lagged(lagged_effects(result, spec)), snakemake.output.lagged)
 write_csv(ri_correlations(result, spec), snakemake.output.ri_correlations)
+lagged_labels = sorted({label for labels in spec.lagged.values() for label in ([labels] if isinstance(labels, str) else labels)})
+write_csv(result.vcov.loc[lagged_labels, lagged_labels].rename_axis("label").reset_index(), snakemake.output.lagged_vcov)
 write_csv(pd.DataFrame({"measure": list(result.fit), "value": list(result.fit.values())}), snakemake.output.fit)
 # Wall time goes to the log, not the results, so reruns give identical files.
 diagnostics = {k: v for k, v in result.diagnostics.items() if k != "seconds"}

@@ -15,7 +15,9 @@ for rater, lagged, fit_path in zip(raters, inp.lagged, inp.fit):
     fit = pd.read_csv(fit_path)
     models[rater] = (pd.read_csv(lagged), dict(zip(fit["measure"], fit["value"])))
 diagnostics = {rater: json.loads(Path(path).read_text()) for rater, path in zip(raters, inp.diagnostics)}
+indirect = {rater: pd.read_csv(path) for rater, path in zip(raters, inp.indirect)}
+claims = pd.read_csv(inp.claims, keep_default_na=False, na_values=[""])
 variables = build_variables(config, pd.read_csv(inp.sample), pd.read_csv(inp.retention), pd.read_csv(inp.icc),
-                            models, diagnostics, json.loads(Path(inp.provenance).read_text()))
+                            models, diagnostics, indirect, claims, json.loads(Path(inp.provenance).read_text()))
 write_yaml(variables, snakemake.output.variables)
 Path(snakemake.output.banner).write_text(banner_markdown(config))

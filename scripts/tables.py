@@ -1,16 +1,35 @@
 """Result tables: deterministic CSV for machines, captioned Markdown for the manuscript."""
 
+import numpy as np
 import pandas as pd
+
+
+def _escape(text: str) -> str:
+    """Cell text as literal Markdown: `~~` would strike out, `*` emphasise, `|` end the cell."""
+    for char in "\\|*~":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _column_width(values: list[str]) -> int:
+    """Relative width for pandoc (which reads it from the dashes): wide enough for the
+    longest word, so that words do not break, plus a share of the longest cell."""
+    longest_word = max((len(word) for value in values for word in value.split()), default=1)
+    return max(longest_word, round(0.6 * max(len(value) for value in values)), 3)
 
 
 def markdown_table(frame: pd.DataFrame, caption: str, label: str, digits: int = 2) -> str:
     """A pipe table with a Quarto caption line, cross-referenceable as @tbl-<label>."""
-    shown = frame.copy()
-    for column in shown.columns:
-        if pd.api.types.is_float_dtype(shown[column]):
-            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.{digits}f}")
-    body = shown.to_markdown(index=False, disable_numparse=True)
-    return f"{body}\n\n: {caption} {{#tbl-{label}}}\n"
+    cells = frame.copy()
+    for column in cells.columns:
+        if pd.api.types.is_float_dtype(cells[column]):
+            cells[column] = cells[column].map(lambda v: "" if pd.isna(v) else f"{v:.{digits}f}")
+    header = [_escape(str(c)) for c in cells.columns]
+    body = [[_escape(str(v)) for v in row] for row in cells.astype(str).itertuples(index=False)]
+    widths = [_column_width([h, *(row[i] for row in body)]) for i, h in enumerate(header)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(":" + "-" * w for w in widths) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in body]
+    return "\n".join(lines) + f"\n\n: {caption} {{#tbl-{label}}}\n"
 
 
 def format_p(p: float) -> str:
@@ -150,6 +169,10 @@ def _ci(low: float, high: float, digits: int = 2) -> str:
     return f"[{low:.{digits}f}, {high:.{digits}f}]"
 
 
+def heywood_text(heywood: list[dict]) -> str:
+    return ", ".join(f"{h['parameter']} = {h['est']:.3g}" for h in heywood) or "none"
+
+
 def model_fit_table(fits: dict[str, pd.DataFrame], diagnostics: dict[str, dict]) -> pd.DataFrame:
     """Fit measures and convergence, one column per fitted model (alliance rater).
 
@@ -176,7 +199,7 @@ def model_fit_table(fits: dict[str, pd.DataFrame], diagnostics: dict[str, dict])
             "Converged": "yes" if d["converged"] else "NO",
             "Iterations": f"{int(d['iterations'])}",
             "Largest absolute gradient": f"{d['grad_norm']:.1e}",
-            "Heywood cases": ", ".join(map(str, d["heywood"])) or "none",
+            "Heywood cases": heywood_text(d["heywood"]),
         }
     frame = pd.DataFrame(columns)
     return frame.rename_axis("Measure").reset_index()
@@ -209,5 +232,66 @@ def lagged_table(lagged: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 "95% CI": _ci(r["ci_lower"], r["ci_upper"], 3),
                 "p": format_p(r["p"]),
                 "β, range over weeks": f"{r['std_min']:.2f} to {r['std_max']:.2f}",
+            })
+    return pd.DataFrame(rows)
+
+
+def indirect_table(indirect: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Both intervals of the indirect effect, per alliance rater."""
+    rows = []
+    for rater, frame in indirect.items():
+        r = frame.iloc[0]
+        rows.append({
+            "Alliance rater": rater,
+            "Indirect effect": r["estimate"],
+            "Monte Carlo 95% CI": _ci(r["mc_lower"], r["mc_upper"], 3),
+            "Bootstrap 95% CI": _ci(r["boot_lower"], r["boot_upper"], 3),
+            "Bootstrap p": format_p(r["boot_p"]),
+            "Replicates (not converged)": f"{int(r['boot_replicates'])} ({int(r['boot_not_converged'])})",
+            "Monte Carlo draws": int(r["mc_draws"]),
+        })
+    return pd.DataFrame(rows)
+
+
+def _est_se(est: float, se: float) -> str:
+    return "" if pd.isna(est) else f"{est:.3f} ({se:.3f})"
+
+
+def sensitivity_comparison_table(comparisons: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Nested-model comparisons (likelihood-ratio tests and information criteria) per rater."""
+    rows = []
+    for rater, frame in comparisons.items():
+        for _, r in frame.iterrows():
+            note = r["note"] if isinstance(r["note"], str) else ""
+            if not np.isfinite(r["chisq_diff"]) or "optimisation failure" in note:
+                # A comparison that could not be made says why, in place of its numbers.
+                reason = note if note else "not estimable: a model has no finite likelihood"
+                rows.append({"Alliance rater": rater, "Comparison": r["comparison"], "Chi-square (df)": reason,
+                             "p": "", "AIC restricted / full": "", "BIC restricted / full": ""})
+                continue
+            rows.append({
+                "Alliance rater": rater,
+                "Comparison": r["comparison"] + (" †" if "boundary" in note else ""),
+                "Chi-square (df)": f"{r['chisq_diff']:.2f} ({int(r['df_diff'])})",
+                "p": format_p(r["p"]),
+                "AIC restricted / full": f"{r['aic_restricted']:.1f} / {r['aic_full']:.1f}",
+                "BIC restricted / full": f"{r['bic_restricted']:.1f} / {r['bic_full']:.1f}",
+            })
+    return pd.DataFrame(rows)
+
+
+def sensitivity_models_table(models: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The key lagged effects in every sensitivity model: do the conclusions move?"""
+    rows = []
+    for rater, frame in models.items():
+        for _, r in frame.iterrows():
+            rows.append({
+                "Rater": rater,
+                "Model": r["model"] + (f" ({r['group']})" if isinstance(r["group"], str) and r["group"] else ""),
+                "Alliance → depression": _est_se(r["b_D_A"], r["b_D_A_se"]),
+                "Regulation → depression": _est_se(r["b_D_E"], r["b_D_E_se"]),
+                "Alliance → regulation": _est_se(r["b_E_A"], r["b_E_A_se"]),
+                "Converged": "yes" if r["converged"] else "NO",
+                "Heywood cases": r["heywood"] if isinstance(r["heywood"], str) and r["heywood"] else "none",
             })
     return pd.DataFrame(rows)

@@ -24,6 +24,8 @@ def test_default_config_is_valid(config):
         (lambda c: c["instruments"]["ersq"].update(item_max="4"), "instruments.ersq.item_max: '4' is not of type 'integer'"),
         (lambda c: c["instruments"]["qids"].pop("min_domains"), "instruments.qids: 'min_domains' is a required property"),
         (lambda c: c["model"].update(lagged="sometimes"), "model.lagged: 'sometimes' is not one of ['invariant', 'free']"),
+        (lambda c: c["model"].update(lagged="free"), "model.lagged: 'free' is not available for the main model"),
+        (lambda c: c["bootstrap"].update(replications=0), "bootstrap.replications: 0 is less than the minimum of 1"),
         (lambda c: c["synthetic"].update(item_loading=1.5), "synthetic.item_loading: 1.5 is greater than or equal to the maximum of 1"),
         (lambda c: c["model"].update(regulation="ersqq"), "model.regulation: 'ersqq' is not an instrument"),
         (lambda c: c["instruments"]["qids"]["domains"]["mood"].append("qids99"), "instruments.qids.domains.mood: 'qids99' is not one of its items"),

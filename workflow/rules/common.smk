@@ -30,6 +30,7 @@ MANUSCRIPT_OUTPUTS = [f"{BUILD_DIR}/index.{ext}" for ext in ("html", "pdf", "doc
 
 wildcard_constraints:
     alliance="|".join(ALLIANCE),
+    chunk=r"\d+",
     instrument="|".join(INSTRUMENTS),
 
 
@@ -66,4 +67,14 @@ def model_params(wildcards):
         "A": wildcards.alliance,
         "E": config["model"]["regulation"],
         "D": config["model"]["depression"],
+    }
+
+
+def bootstrap_seeds(chunk):
+    """Replicate index -> seed for one chunk. Seeds depend on the index only, so the
+    replicates (and both raters' resamples) are the same whatever the chunk count."""
+    n, chunks = config["bootstrap"]["replications"], config["bootstrap"]["chunks"]
+    first, last = chunk * n // chunks, (chunk + 1) * n // chunks
+    return {
+        rep: derive_seed(config["seed"], "bootstrap", rep) for rep in range(first, last)
     }

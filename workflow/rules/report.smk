@@ -41,6 +41,59 @@ rule tables:
         "../../scripts/rule_tables.py"
 
 
+rule claims:
+    input:
+        code=rule_code("rule_claims.py"),
+        lagged=expand("results/models/riclpm_{alliance}/lagged.csv", alliance=ALLIANCE),
+        indirect=expand(
+            "results/models/riclpm_{alliance}/indirect.csv", alliance=ALLIANCE
+        ),
+        sensitivity_comparison=expand(
+            "results/models/riclpm_{alliance}/sensitivity_comparison.csv",
+            alliance=ALLIANCE,
+        ),
+        sensitivity_models=expand(
+            "results/models/riclpm_{alliance}/sensitivity_models.csv",
+            alliance=ALLIANCE,
+        ),
+        truth="resources/synthetic/truth.json" if SYNTHETIC else [],
+    output:
+        claims_csv="results/tables/claims.csv",
+        claims_md=f"{GENERATED}/tables/claims.md",
+        indirect_csv="results/tables/indirect.csv",
+        indirect_md=f"{GENERATED}/tables/indirect.md",
+        sensitivity_csv="results/tables/sensitivity.csv",
+        sensitivity_md=f"{GENERATED}/tables/sensitivity.md",
+        sensitivity_effects_csv="results/tables/sensitivity_effects.csv",
+        sensitivity_effects_md=f"{GENERATED}/tables/sensitivity_effects.md",
+    log:
+        "logs/claims.log",
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/rule_claims.py"
+
+
+rule bootstrap_figure:
+    input:
+        code=rule_code("rule_bootstrap_figure.py"),
+        replicates=expand(
+            "results/bootstrap/riclpm_{alliance}/replicates.csv", alliance=ALLIANCE
+        ),
+        indirect=expand(
+            "results/models/riclpm_{alliance}/indirect.csv", alliance=ALLIANCE
+        ),
+    output:
+        png="results/figures/bootstrap.png",
+        svg="results/figures/bootstrap.svg",
+    log:
+        "logs/bootstrap_figure.log",
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/rule_bootstrap_figure.py"
+
+
 rule figures:
     input:
         code=rule_code("rule_figures.py"),
@@ -90,6 +143,10 @@ rule variables:
         diagnostics=expand(
             "results/models/riclpm_{alliance}/diagnostics.json", alliance=ALLIANCE
         ),
+        indirect=expand(
+            "results/models/riclpm_{alliance}/indirect.csv", alliance=ALLIANCE
+        ),
+        claims="results/tables/claims.csv",
         provenance="results/provenance.json",
     output:
         variables=f"{MANUSCRIPT_DIR}/_variables.yml",

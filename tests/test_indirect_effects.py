@@ -1,0 +1,77 @@
+"""Indirect effect intervals and the claims verdicts, against independent computations."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from claims import claims_table, verdict
+from indirect_effects import bootstrap_interval, monte_carlo_interval, path_estimates, resample
+
+
+def test_monte_carlo_interval_matches_exact_quantiles():
+    # Independent paths a ~ N(ma, sa^2) (positive with certainty here) and b ~ N(mb, sb^2):
+    # P(ab <= q) = integral of Phi((q/a - mb)/sb) phi_a(a) da, inverted by root finding.
+    from scipy import integrate, optimize, stats
+
+    ma, mb, sa, sb = 0.3, -0.5, 0.05, 0.1
+
+    def cdf(q):
+        return integrate.quad(lambda a: stats.norm.cdf((q / a - mb) / sb) * stats.norm.pdf(a, ma, sa),
+                              ma - 8 * sa, ma + 8 * sa)[0]
+
+    lower, upper = (optimize.brentq(lambda q, p=p: cdf(q) - p, -1, 1) for p in (0.025, 0.975))
+    mc = monte_carlo_interval(np.array([ma, mb]), np.diag([sa**2, sb**2]), draws=400_000, seed=1)
+    assert mc["estimate"] == pytest.approx(ma * mb)
+    assert mc["lower"] == pytest.approx(lower, abs=0.001)
+    assert mc["upper"] == pytest.approx(upper, abs=0.001)
+
+
+def test_monte_carlo_is_seeded():
+    args = (np.array([0.1, -0.4]), np.array([[0.001, 0.0002], [0.0002, 0.02]]))
+    assert monte_carlo_interval(*args, draws=5000, seed=3) == monte_carlo_interval(*args, draws=5000, seed=3)
+    assert monte_carlo_interval(*args, draws=5000, seed=3) != monte_carlo_interval(*args, draws=5000, seed=4)
+
+
+def test_resample_draws_whole_participants():
+    wide = pd.DataFrame({"id": list("abcde"), "x_1": [1.0, 2, 3, 4, 5], "x_2": [10.0, 20, 30, 40, 50]})
+    draw = resample(wide, seed=7)
+    assert len(draw) == 5 and set(draw["id"]) <= set("abcde")
+    assert ((draw["x_2"] / draw["x_1"]) == 10).all()  # rows stay intact
+
+
+def test_bootstrap_interval_counts_failures():
+    reps = pd.DataFrame({"indirect": np.r_[np.linspace(-1, 1, 101), 50.0], "converged": [True] * 101 + [False]})
+    out = bootstrap_interval(reps)
+    assert out["not_converged"] == 1 and out["replicates"] == 102
+    assert out["lower"] == pytest.approx(-0.95) and out["upper"] == pytest.approx(0.95)
+
+
+def test_path_estimates_needs_invariant_labels():
+    est = pd.DataFrame({"label": ["b_E_A", "b_E_A", None], "est": [0.2, 0.2, 1.0]})
+    with pytest.raises(ValueError, match="b_D_E"):
+        path_estimates(est)
+
+
+@pytest.mark.parametrize(("lower", "upper", "sign", "expected"), [
+    (-0.5, -0.1, -1, "supported"),
+    (0.1, 0.5, -1, "contradicted"),
+    (-0.1, 0.2, +1, "not supported (CI includes 0)"),
+    (0.1, 0.5, +1, "supported"),
+])
+def test_verdict(lower, upper, sign, expected):
+    assert verdict(lower, upper, sign) == expected
+
+
+def test_claims_table_uses_patient_truth_only():
+    lagged = {r: pd.DataFrame({"outcome": ["D", "D", "E"], "predictor": ["A", "E", "A"], "est": [-0.5, -0.6, 0.1],
+                               "ci_lower": [-0.8, -0.9, 0.05], "ci_upper": [-0.2, -0.3, 0.15], "p": [0.001, 0.002, 0.003]})
+              for r in ("patient", "therapist")}
+    indirect = {r: pd.DataFrame([{"estimate": -0.06, "boot_lower": -0.1, "boot_upper": -0.02, "boot_p": 0.01}])
+                for r in ("patient", "therapist")}
+    truth = {"lagged_effects": [[0.3, 0, 0], [0.12, 0.3, 0], [-0.61, -0.2, 0.3]], "indirect_effect": {"value": -0.024}}
+    table = claims_table(lagged, indirect, truth).set_index("Claim")
+    row = table.loc["Emotion regulation predicts next week's depression"]
+    assert row["True value"] == -0.2 and row["CI covers truth"] == "NO"  # -0.2 is outside [-0.9, -0.3]
+    assert table.loc["Alliance predicts next week's emotion regulation", "True value"] == 0.12
+    assert pd.isna(table.loc["Therapist-rated alliance predicts next week's depression", "True value"])
+    assert "True value" not in claims_table(lagged, indirect, None)
