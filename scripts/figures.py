@@ -76,3 +76,95 @@ def plot_bootstrap(replicates: dict[str, pd.DataFrame], indirect: dict[str, pd.D
     np.atleast_1d(axes)[0].legend(frameon=False, fontsize=7)
     fig.tight_layout()
     save(fig, png_path, svg_path)
+
+
+PROCESS_NAMES = {"A": "Alliance", "E": "Emotion regulation", "D": "Depression"}
+
+
+def standardised_lagged(lagged: pd.DataFrame) -> pd.DataFrame:
+    """Lagged effects on a common scale: b times the mean std_all/b ratio over weeks.
+
+    The ratio is SD(predictor)/SD(outcome), so the interval is scaled with it; the
+    uncertainty of the SDs themselves is ignored, as in lavaan's std.all.
+    """
+    ratio = ((lagged["std_min"] + lagged["std_max"]) / 2) / lagged["est"]
+    ratio = ratio.where(lagged["est"] != 0, 0.0)
+    return lagged.assign(beta=lagged["est"] * ratio, beta_lower=lagged["ci_lower"] * ratio,
+                         beta_upper=lagged["ci_upper"] * ratio)
+
+
+def plot_forest(lagged: dict[str, pd.DataFrame], png_path, svg_path) -> None:
+    """Cross-lagged effects with 95% CIs, patient- against therapist-rated alliance."""
+    sns.set_theme(style="whitegrid", context="paper")
+    frames = [standardised_lagged(f).assign(rater=r) for r, f in lagged.items()]
+    data = pd.concat(frames, ignore_index=True)
+    data = data[data["outcome"] != data["predictor"]]
+    paths = list(dict.fromkeys(f"{PROCESS_NAMES[p]} → {PROCESS_NAMES[o]}" for o, p in zip(data["outcome"], data["predictor"])))
+    data["path"] = [f"{PROCESS_NAMES[p]} → {PROCESS_NAMES[o]}" for o, p in zip(data["outcome"], data["predictor"])]
+    fig, ax = plt.subplots(figsize=(6.0, 0.5 + 0.45 * len(paths)))
+    colours = dict(zip(lagged, sns.color_palette("colorblind")))
+    offsets = dict(zip(lagged, np.linspace(-0.15, 0.15, len(lagged))))
+    for rater, rows in data.groupby("rater", sort=False):
+        y = np.array([paths.index(p) for p in rows["path"]]) + offsets[rater]
+        ax.errorbar(rows["beta"], y, xerr=[rows["beta"] - rows["beta_lower"], rows["beta_upper"] - rows["beta"]],
+                    fmt="o", ms=4, capsize=2, color=colours[rater], label=f"{rater}-rated alliance")
+    ax.axvline(0, color="0.3", lw=0.8)
+    ax.set_yticks(range(len(paths)), paths)
+    ax.invert_yaxis()
+    ax.set_xlabel("Within-person lagged effect, standardised (95% CI)")
+    ax.legend(frameon=False, fontsize=7, loc="lower right")
+    fig.tight_layout()
+    save(fig, png_path, svg_path)
+
+
+def plot_individual_trajectories(scores: pd.DataFrame, instruments: list[str], labels: dict[str, str],
+                                 n_people: int, seed: int, png_path, svg_path) -> None:
+    """Weekly scores of a random subset of participants: how much people move week to week."""
+    rng = np.random.default_rng(seed)
+    ids = sorted(scores["id"].unique())
+    chosen = sorted(rng.choice(ids, size=min(n_people, len(ids)), replace=False))
+    sns.set_theme(style="whitegrid", context="paper")
+    fig, axes = plt.subplots(1, len(instruments), figsize=(3.0 * len(instruments), 2.8), sharex=True)
+    palette = dict(zip(chosen, sns.color_palette("husl", len(chosen))))
+    for ax, key in zip(np.atleast_1d(axes), instruments):
+        rows = scores[(scores["instrument"] == key) & scores["id"].isin(chosen)].dropna(subset=["score"])
+        for pid, person in rows.groupby("id", sort=True):
+            ax.plot(person["week"], person["score"], marker="o", ms=2, lw=0.9, alpha=0.8, color=palette[pid])
+        ax.set_title(labels.get(key, key))
+        ax.set_xlabel("Week")
+    np.atleast_1d(axes)[0].set_ylabel("Score")
+    fig.tight_layout()
+    save(fig, png_path, svg_path)
+
+
+def plot_path_diagram(lagged: pd.DataFrame, title: str, png_path, svg_path) -> None:
+    """The within-person cross-lagged model for two adjacent weeks, with its estimates.
+
+    Solid arrows: 95% CI excludes 0; dashed: it does not. Graphviz is not
+    pip-installable, so the diagram is drawn with matplotlib.
+    """
+    order = ["A", "E", "D"]
+    y = {k: 2 - i for i, k in enumerate(order)}
+    fig, ax = plt.subplots(figsize=(6.2, 3.6))
+    for x, week in ((0, "t − 1"), (4, "t")):
+        for k in order:
+            ax.text(x, y[k], f"{PROCESS_NAMES[k]}\n(week {week})", ha="center", va="center", fontsize=8,
+                    bbox=dict(boxstyle="round,pad=0.4", fc="#e8f0fa", ec="#3b6ea5"))
+    for _, r in lagged.iterrows():
+        significant = r["ci_lower"] > 0 or r["ci_upper"] < 0
+        start, end = (0.75, y[r["predictor"]]), (3.25, y[r["outcome"]])
+        rad = 0.0 if r["predictor"] == r["outcome"] else 0.12 * np.sign(y[r["outcome"]] - y[r["predictor"]])
+        ax.annotate("", xy=end, xytext=start, arrowprops=dict(
+            arrowstyle="-|>", lw=1.4 if significant else 0.8, ls="-" if significant else "--",
+            color="black" if significant else "0.55", connectionstyle=f"arc3,rad={rad}", shrinkA=2, shrinkB=2))
+        t = 0.3 if r["predictor"] == r["outcome"] else (0.22 if y[r["outcome"]] > y[r["predictor"]] else 0.78)
+        mx, my = start[0] + t * (end[0] - start[0]), start[1] + t * (end[1] - start[1])
+        ax.text(mx, my + 0.08, f"{r['est']:.3f}", fontsize=7, ha="center", va="bottom",
+                color="black" if significant else "0.45",
+                bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.85))
+    ax.set_xlim(-1.2, 5.2)
+    ax.set_ylim(-0.6, 2.6)
+    ax.axis("off")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    save(fig, png_path, svg_path)

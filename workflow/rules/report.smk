@@ -94,6 +94,29 @@ rule bootstrap_figure:
         "../../scripts/rule_bootstrap_figure.py"
 
 
+rule model_figures:
+    input:
+        code=rule_code("rule_model_figures.py"),
+        lagged=expand("results/models/riclpm_{alliance}/lagged.csv", alliance=ALLIANCE),
+        scores="results/scores/scores_long.csv",
+    output:
+        paths_png="results/figures/paths.png",
+        paths_svg="results/figures/paths.svg",
+        forest_png="results/figures/forest.png",
+        forest_svg="results/figures/forest.svg",
+        individual_png="results/figures/individual.png",
+        individual_svg="results/figures/individual.svg",
+    log:
+        "logs/model_figures.log",
+    conda:
+        CONDA_ENV
+    params:
+        n_people=12,
+        seed=rule_seed("individual_trajectories"),
+    script:
+        "../../scripts/rule_model_figures.py"
+
+
 rule figures:
     input:
         code=rule_code("rule_figures.py"),

@@ -1,0 +1,60 @@
+"""Real-data mode: hand-typed files run end to end; corrupt files stop the run at validation."""
+
+import re
+import shutil
+
+import pytest
+import yaml
+
+from conftest import copy_workflow, snakemake
+
+pytestmark = pytest.mark.e2e
+
+
+def test_handwritten_real_data_run_end_to_end(tmp_path):
+    """data.source: raw on hand-typed files (not generator output): validated, scored,
+    fitted to convergence, and rendered without the synthetic-data banner."""
+    import json
+
+    workdir = copy_workflow(tmp_path / "wf")
+    snakemake(workdir, "--cores", "2", "--configfile", "tests/fixtures/handwritten/config.yaml")
+    assert not (workdir / "resources").exists(), "the generator ran in real-data mode"
+    for rater in ("sai_patient", "sai_therapist"):
+        diagnostics = json.loads((workdir / f"results/models/riclpm_{rater}/diagnostics.json").read_text())
+        assert diagnostics["converged"] and diagnostics["rows_used"] == 30, diagnostics
+    intake = (workdir / "results/data/intake.csv").read_text()
+    assert "sai_patient.csv" in intake
+    html = (workdir / "manuscript/_build/index.html").read_text()
+    assert "Synthetic data" not in html
+    assert "tests/fixtures/handwritten" in html
+
+
+def test_corrupt_input_stops_before_any_analysis(tmp_path):
+    """Bad raw files stop the run at `validate`: all problems named in its log, and
+    no validated, scored or modelled output left behind."""
+    workdir = copy_workflow(tmp_path / "wf")
+    raw = workdir / "data" / "raw"
+    fixture = workdir / "tests" / "fixtures" / "handwritten"
+    for csv in fixture.glob("*.csv"):
+        shutil.copy(csv, raw / csv.name)
+    qids = raw / "qids.csv"
+    lines = qids.read_text().splitlines()
+    fields = lines[3].split(",")
+    fields[4] = "7"  # qids01 ranges 0-3
+    lines[3] = ",".join(fields)
+    qids.write_text("\n".join(lines) + "\n")
+    sai = raw / "sai_patient.csv"
+    sai_lines = sai.read_text().splitlines()
+    sai.write_text("\n".join(sai_lines + [sai_lines[1]]) + "\n")  # a duplicated participant-week
+    overlay = yaml.safe_load((fixture / "config.yaml").read_text())
+    overlay["data"]["raw_dir"] = "data/raw"
+    (tmp_path / "overlay.yaml").write_text(yaml.safe_dump(overlay))
+
+    result = snakemake(workdir, "--cores", "2", "--configfile", str(tmp_path / "overlay.yaml"), check=False)
+    assert result.returncode != 0
+    log = (workdir / "logs" / "validate.log").read_text()
+    assert re.search(r"qids\.csv\s+4\s+qids01\s+7\s+in_range", log), log
+    assert "unique_id_week" in log and "sai_patient.csv" in log
+    assert not (workdir / "results" / "data" / "validated").exists() or not any((workdir / "results" / "data" / "validated").iterdir())
+    assert not (workdir / "results" / "scores").exists()
+    assert not (workdir / "results" / "models").exists()
