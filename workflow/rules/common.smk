@@ -78,3 +78,9 @@ def bootstrap_seeds(chunk):
     return {
         rep: derive_seed(config["seed"], "bootstrap", rep) for rep in range(first, last)
     }
+
+
+def config_digest(*sections):
+    """Hash of the config sections a rule script reads. Declared as a param, so that
+    changing those sections reruns the rule (Snakemake tracks params, not config)."""
+    return config_hash({key: config[key] for key in sections})

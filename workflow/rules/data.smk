@@ -11,6 +11,7 @@ if SYNTHETIC:
         conda:
             CONDA_ENV
         params:
+            config_digest=config_digest("data", "instruments", "model", "synthetic"),
             seed=rule_seed("simulate"),
         script:
             "../../scripts/rule_simulate.py"
@@ -28,5 +29,7 @@ rule validate:
         "logs/validate.log",
     conda:
         CONDA_ENV
+    params:
+        config_digest=config_digest("data", "instruments"),
     script:
         "../../scripts/rule_validate.py"

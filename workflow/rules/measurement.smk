@@ -10,6 +10,8 @@ rule score:
         "logs/score.log",
     conda:
         CONDA_ENV
+    params:
+        config_digest=config_digest("data", "instruments"),
     script:
         "../../scripts/rule_score.py"
 
@@ -30,5 +32,7 @@ rule measurement:
         "logs/measurement.log",
     conda:
         CONDA_ENV
+    params:
+        config_digest=config_digest("data", "instruments", "model"),
     script:
         "../../scripts/rule_measurement.py"

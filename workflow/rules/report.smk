@@ -35,6 +35,7 @@ rule tables:
     conda:
         CONDA_ENV
     params:
+        config_digest=config_digest("data", "instruments", "model"),
         alliance=ALLIANCE,
         tables=TABLES,
     script:
@@ -70,6 +71,8 @@ rule claims:
         "logs/claims.log",
     conda:
         CONDA_ENV
+    params:
+        config_digest=config_digest("instruments", "model"),
     script:
         "../../scripts/rule_claims.py"
 
@@ -90,6 +93,8 @@ rule bootstrap_figure:
         "logs/bootstrap_figure.log",
     conda:
         CONDA_ENV
+    params:
+        config_digest=config_digest("instruments", "model"),
     script:
         "../../scripts/rule_bootstrap_figure.py"
 
@@ -111,6 +116,7 @@ rule model_figures:
     conda:
         CONDA_ENV
     params:
+        config_digest=config_digest("instruments", "model"),
         n_people=12,
         seed=rule_seed("individual_trajectories"),
     script:
@@ -131,6 +137,8 @@ rule figures:
         "logs/figures.log",
     conda:
         CONDA_ENV
+    params:
+        config_digest=config_digest("instruments"),
     script:
         "../../scripts/rule_figures.py"
 
@@ -178,5 +186,7 @@ rule variables:
         "logs/variables.log",
     conda:
         CONDA_ENV
+    params:
+        config_digest=config_digest("seed", "data", "instruments", "model"),
     script:
         "../../scripts/rule_variables.py"
