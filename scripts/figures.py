@@ -10,6 +10,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from tables import ROLE_LABELS  # noqa: E402
+
 # Fixed SVG ids and no timestamps, so reruns give identical files.
 plt.rcParams.update({"svg.hashsalt": "alliance-riclpm", "svg.fonttype": "none"})
 
@@ -78,8 +80,6 @@ def plot_bootstrap(replicates: dict[str, pd.DataFrame], indirect: dict[str, pd.D
     save(fig, png_path, svg_path)
 
 
-PROCESS_NAMES = {"A": "Alliance", "E": "Emotion regulation", "D": "Depression"}
-
 
 def standardised_lagged(lagged: pd.DataFrame) -> pd.DataFrame:
     """Lagged effects on a common scale: b times the mean std_all/b ratio over weeks.
@@ -99,8 +99,8 @@ def plot_forest(lagged: dict[str, pd.DataFrame], png_path, svg_path) -> None:
     frames = [standardised_lagged(f).assign(rater=r) for r, f in lagged.items()]
     data = pd.concat(frames, ignore_index=True)
     data = data[data["outcome"] != data["predictor"]]
-    paths = list(dict.fromkeys(f"{PROCESS_NAMES[p]} → {PROCESS_NAMES[o]}" for o, p in zip(data["outcome"], data["predictor"])))
-    data["path"] = [f"{PROCESS_NAMES[p]} → {PROCESS_NAMES[o]}" for o, p in zip(data["outcome"], data["predictor"])]
+    data["path"] = [f"{ROLE_LABELS[p]} → {ROLE_LABELS[o]}" for o, p in zip(data["outcome"], data["predictor"])]
+    paths = list(dict.fromkeys(data["path"]))
     fig, ax = plt.subplots(figsize=(6.0, 0.5 + 0.45 * len(paths)))
     colours = dict(zip(lagged, sns.color_palette("colorblind")))
     offsets = dict(zip(lagged, np.linspace(-0.15, 0.15, len(lagged))))
@@ -148,7 +148,7 @@ def plot_path_diagram(lagged: pd.DataFrame, title: str, png_path, svg_path) -> N
     fig, ax = plt.subplots(figsize=(6.2, 3.6))
     for x, week in ((0, "t − 1"), (4, "t")):
         for k in order:
-            ax.text(x, y[k], f"{PROCESS_NAMES[k]}\n(week {week})", ha="center", va="center", fontsize=8,
+            ax.text(x, y[k], f"{ROLE_LABELS[k]}\n(week {week})", ha="center", va="center", fontsize=8,
                     bbox=dict(boxstyle="round,pad=0.4", fc="#e8f0fa", ec="#3b6ea5"))
     for _, r in lagged.iterrows():
         significant = r["ci_lower"] > 0 or r["ci_upper"] < 0
