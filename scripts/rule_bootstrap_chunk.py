@@ -7,7 +7,7 @@ from indirect_effects import PATHS, bootstrap_replicates
 from riclpm import build_riclpm
 from sem_engine import fit_model
 
-constructs = {short: f"{key}_" for short, key in snakemake.params.constructs.items()}
+constructs = dict(snakemake.params.constructs)
 spec = build_riclpm(constructs, list(snakemake.params.waves), lagged="invariant")
 wide = pd.read_csv(snakemake.input.wide, dtype={"id": str})
 # The full-sample fit is only a warm start here, so it skips SEs and fit measures.

@@ -9,7 +9,7 @@ from model_results import summarise_lagged
 from riclpm import build_riclpm
 from sem_engine import fit_model, lagged_effects, ri_correlations
 
-constructs = {short: f"{key}_" for short, key in snakemake.params.constructs.items()}
+constructs = dict(snakemake.params.constructs)
 spec = build_riclpm(constructs, list(snakemake.params.waves), lagged=snakemake.params.lagged)
 wide = pd.read_csv(snakemake.input.wide, dtype={"id": str})
 result = fit_model(wide, spec)

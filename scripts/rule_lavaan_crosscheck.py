@@ -10,7 +10,7 @@ from lavaan_crosscheck import compare, run_lavaan, summarise
 from riclpm import build_riclpm
 from sem_engine import fit_model
 
-constructs = {short: f"{key}_" for short, key in snakemake.params.constructs.items()}
+constructs = dict(snakemake.params.constructs)
 spec = build_riclpm(constructs, list(snakemake.params.waves), lagged=snakemake.params.lagged)
 wide = pd.read_csv(snakemake.input.wide, dtype={"id": str})
 ours = fit_model(wide, spec)

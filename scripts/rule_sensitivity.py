@@ -9,7 +9,7 @@ from csv_output import write_csv
 from sensitivity import fit_sensitivity
 
 t0 = time.perf_counter()
-constructs = {short: f"{key}_" for short, key in snakemake.params.constructs.items()}
+constructs = dict(snakemake.params.constructs)
 wide = pd.read_csv(snakemake.input.wide, dtype={"id": str})
 result = fit_sensitivity(wide, constructs, list(snakemake.params.waves),
                          group_column=snakemake.params.group_column)

@@ -62,12 +62,13 @@ def rule_code(script):
 
 
 def model_params(wildcards):
-    """The three processes of one fit, as instrument keys (alliance varies by rater)."""
-    return {
+    """The three processes of one fit, as wide-panel column prefixes (alliance varies by rater)."""
+    keys = {
         "A": wildcards.alliance,
         "E": config["model"]["regulation"],
         "D": config["model"]["depression"],
     }
+    return {short: f"{key}_" for short, key in keys.items()}
 
 
 def bootstrap_seeds(chunk):
