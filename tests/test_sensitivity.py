@@ -185,7 +185,7 @@ def test_rule_script(small_panel, tmp_path):
     out = {k: tmp_path / f"{k}.csv" for k in ("comparison", "models")}
     snake = SimpleNamespace(
         input=SimpleNamespace(wide=str(path)),
-        params=SimpleNamespace(constructs={"A": "alli", "E": "emo"}, waves=W5, group_column="arm"),
+        params=SimpleNamespace(constructs={"A": "alli_", "E": "emo_"}, waves=W5, group_column="arm"),
         output=SimpleNamespace(**{k: str(v) for k, v in out.items()}),
         log=[str(tmp_path / "log.txt")],
     )
