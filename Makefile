@@ -11,13 +11,26 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CORES  ?= all
 SNAKEMAKE := $(BIN)/snakemake --cores $(CORES)
+# Config overlays, e.g. `make verify CONFIGFILE=config/small.yaml` (last: --configfile is greedy).
+CONFIGFILE ?=
+CONFIG_ARGS := $(if $(CONFIGFILE),--configfile $(CONFIGFILE))
 
-.PHONY: all paper test venv lavaan system-deps crosscheck bench lint format dag lock clean
+.PHONY: all paper test verify reference venv lavaan system-deps crosscheck bench lint format dag lock clean
 
 all: paper
 
 paper: $(STAMP)
-	$(SNAKEMAKE)
+	$(SNAKEMAKE) $(CONFIG_ARGS)
+
+# Reviewers: rebuild everything from the raw data, then check every reported number
+# against the committed reference (config: verification). Fails on any drift.
+verify: $(STAMP)
+	$(SNAKEMAKE) verify --forceall $(CONFIG_ARGS)
+
+# After an intended change of results: make the current build's numbers the reference.
+reference: $(STAMP)
+	$(SNAKEMAKE) results/verification/reported.csv $(CONFIG_ARGS)
+	$(BIN)/python scripts/verification.py results/verification/reported.csv config/config.yaml $(CONFIGFILE)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadfile

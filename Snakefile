@@ -9,16 +9,25 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+# Jobs the recovery study is split into; results do not depend on it, so it is an
+# execution setting: `--set-scatter recovery=32` on a cluster.
+scattergather:
+    recovery=8,
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/measurement.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/recovery.smk"
 include: "workflow/rules/manuscript.smk"
+include: "workflow/rules/verification.smk"
 
 
 rule all:
     default_target: True
     input:
         MANUSCRIPT_OUTPUTS,
+        SUPPLEMENT_OUTPUTS,
         "results/provenance.json",

@@ -168,3 +168,36 @@ def plot_path_diagram(lagged: pd.DataFrame, title: str, png_path, svg_path) -> N
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
     save(fig, png_path, svg_path)
+
+
+def plot_recovery(summary: pd.DataFrame, band: tuple[float, float], png_path, svg_path) -> None:
+    """Left: bias in empirical SDs. Right: coverage of each interval, with the band in which
+    95% of coverage estimates fall if the true coverage were 95%. One row per effect and interval."""
+    sns.set_theme(style="whitegrid", context="paper")
+    rows = summary.assign(row=summary["label"] + np.where(summary["parameter"] == "indirect",
+                                                          "\n(" + summary["interval"] + " interval)", ""))
+    y = np.arange(len(rows))[::-1]
+    colours = {"Wald": "#0173b2", "Monte Carlo": "#de8f05", "bootstrap": "#029e73"}
+    colour = rows["interval"].map(colours)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.4, 0.34 * len(rows) + 1.6), sharey=True)
+    left.axvline(0, color="0.3", lw=0.8)
+    left.scatter(rows["standardised_bias"], y, c=colour, zorder=3)
+    left.set_yticks(y, rows["row"])
+    left.set_xlabel("Bias of the mean estimate\n(empirical SDs)")
+    left.set_title("Bias")
+    right.axvspan(*band, color="0.88", zorder=0, label="95% band if coverage is .95")
+    right.axvline(0.95, color="0.3", lw=0.8)
+    half = 1.959963984540054 * rows["coverage_mcse"].to_numpy()
+    cov = rows["coverage"].to_numpy()
+    err = np.vstack([np.minimum(half, cov), np.minimum(half, 1 - cov)])
+    for method, c in colours.items():
+        sel = (rows["interval"] == method).to_numpy()
+        if sel.any():
+            right.errorbar(cov[sel], y[sel], xerr=err[:, sel], fmt="o", color=c, capsize=2,
+                           label=f"{method} interval", zorder=3)
+    right.set_xlim(min(0.5, float(np.nanmin(cov)) - 0.05), 1.02)
+    right.set_xlabel("Coverage of the population value\n(with Monte Carlo 95% CI)")
+    right.set_title("95% interval coverage")
+    fig.legend(*right.get_legend_handles_labels(), loc="lower center", ncol=4, frameon=False, fontsize=7)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    save(fig, png_path, svg_path)

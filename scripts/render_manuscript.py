@@ -67,8 +67,9 @@ def project_config(manuscript_dir: Path) -> dict:
     return load_yaml(path) if path.exists() else {}
 
 
-def article_path(manuscript_dir: Path) -> Path:
-    article = (project_config(manuscript_dir).get("manuscript") or {}).get("article", "index.qmd")
+def article_path(manuscript_dir: Path, article: str | None = None) -> Path:
+    """The document to render: `article` if given (a supplement), else the project's article."""
+    article = article or (project_config(manuscript_dir).get("manuscript") or {}).get("article", "index.qmd")
     return manuscript_dir / article
 
 
@@ -157,14 +158,14 @@ def as_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def manuscript_inputs(manuscript_dir: Path) -> list[Path]:
+def manuscript_inputs(manuscript_dir: Path, article: str | None = None) -> list[Path]:
     """Every file the manuscript reads, for the render rule's inputs.
 
     Works before the generated files exist: includes that are not there yet are
     listed but not opened, and var shortcodes are left unresolved.
     """
     manuscript_dir = Path(manuscript_dir)
-    article = article_path(manuscript_dir)
+    article = article_path(manuscript_dir, article)
     found = [article, manuscript_dir / "_quarto.yml", manuscript_dir / "_variables.yml"]
     texts = []
     pending = [article]
@@ -277,8 +278,8 @@ def typst_pdf(typ: bytes, manuscript_dir: Path, out: Path) -> None:
         raise ManuscriptError("typst warnings:\n" + "\n".join(w.diagnostic for w in warnings))
 
 
-def render_fallback(manuscript_dir: Path, out_dir: Path, formats) -> dict[str, Path]:
-    article = article_path(manuscript_dir)
+def render_fallback(manuscript_dir: Path, out_dir: Path, formats, article: str | None = None) -> dict[str, Path]:
+    article = article_path(manuscript_dir, article)
     variables_file = manuscript_dir / "_variables.yml"
     variables = load_yaml(variables_file) if variables_file.exists() else {}
     if not article.exists():
@@ -312,24 +313,27 @@ def render_fallback(manuscript_dir: Path, out_dir: Path, formats) -> dict[str, P
 # --- quarto ------------------------------------------------------------------
 
 
-def render_quarto(manuscript_dir: Path, out_dir: Path, formats) -> dict[str, Path]:
+def render_quarto(manuscript_dir: Path, out_dir: Path, formats, article: str | None = None) -> dict[str, Path]:
     # One call for all formats: Quarto cleans the output directory of a project render.
     to = ",".join(QUARTO_FORMATS[fmt] for fmt in formats)
-    command = ["quarto", "render", str(manuscript_dir), "--to", to, "--output-dir", str(out_dir)]
+    target = manuscript_dir / article if article else manuscript_dir
+    command = ["quarto", "render", str(target), "--to", to, "--output-dir", str(out_dir)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise ManuscriptError(f"quarto render failed:\n{result.stderr}")
-    stem = article_path(manuscript_dir).stem
+    stem = article_path(manuscript_dir, article).stem
     return {fmt: out_dir / f"{stem}{SUFFIXES[fmt]}" for fmt in formats}
 
 
 # --- entry points ----------------------------------------------------------------
 
 
-def render(manuscript_dir: Path, out_dir: Path, formats=("html", "pdf", "docx"), engine="auto") -> dict[str, Path]:
-    """Render the manuscript in `manuscript_dir` to `out_dir`/index.{html,pdf,docx}.
+def render(manuscript_dir: Path, out_dir: Path, formats=("html", "pdf", "docx"), engine="auto",
+           article: str | None = None) -> dict[str, Path]:
+    """Render the manuscript in `manuscript_dir` to `out_dir`/<article stem>.{html,pdf,docx}.
 
     engine: "quarto", "pandoc" (pandoc + typst), or "auto": quarto when it is on PATH.
+    article: another document of the project (a supplement) instead of its article.
     Returns the path written for each format.
     """
     manuscript_dir, out_dir = Path(manuscript_dir).resolve(), Path(out_dir).resolve()
@@ -342,7 +346,7 @@ def render(manuscript_dir: Path, out_dir: Path, formats=("html", "pdf", "docx"),
         raise ValueError(f"engine must be 'auto', 'quarto' or 'pandoc', not {engine!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
     render_with = render_quarto if engine == "quarto" else render_fallback
-    outputs = render_with(manuscript_dir, out_dir, formats)
+    outputs = render_with(manuscript_dir, out_dir, formats, article)
     missing = [str(p) for p in outputs.values() if not p.exists()]
     if missing:
         raise ManuscriptError(f"{engine} did not write {', '.join(missing)}")
@@ -355,11 +359,12 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, help="output directory (default: MANUSCRIPT_DIR/_build)")
     parser.add_argument("--formats", default="html,pdf,docx", help="comma-separated: html,pdf,docx")
     parser.add_argument("--engine", choices=("auto", "quarto", "pandoc"), default="auto")
+    parser.add_argument("--article", help="render this document of the project instead (e.g. supplement.qmd)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
         outputs = render(args.manuscript_dir, args.out or args.manuscript_dir / "_build",
-                         tuple(args.formats.split(",")), args.engine)
+                         tuple(args.formats.split(",")), args.engine, args.article)
     except (ManuscriptError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -7,7 +7,8 @@ from pathlib import Path
 from render_manuscript import render
 
 start = time.perf_counter()
-outputs = render(Path(snakemake.params.manuscript_dir), Path(snakemake.params.out_dir))  # noqa: F821
+outputs = render(Path(snakemake.params.manuscript_dir), Path(snakemake.params.out_dir),  # noqa: F821
+                 article=snakemake.params.article)  # noqa: F821
 for fmt, path in outputs.items():
     expected = Path(snakemake.output[fmt]).resolve()  # noqa: F821
     if path != expected:

@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from manuscript_variables import banner_markdown, build_variables, write_yaml
+from recovery import recovery_variables
 
 config = snakemake.config
 inp = snakemake.input
@@ -19,5 +20,6 @@ indirect = {rater: pd.read_csv(path) for rater, path in zip(raters, inp.indirect
 claims = pd.read_csv(inp.claims, keep_default_na=False, na_values=[""])
 variables = build_variables(config, pd.read_csv(inp.sample), pd.read_csv(inp.retention), pd.read_csv(inp.icc),
                             models, diagnostics, indirect, claims, json.loads(Path(inp.provenance).read_text()))
+variables["recovery"] = recovery_variables(pd.read_csv(inp.recovery), config)
 write_yaml(variables, snakemake.output.variables)
 Path(snakemake.output.banner).write_text(banner_markdown(config))

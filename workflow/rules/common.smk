@@ -25,7 +25,9 @@ CONDA_ENV = "../../environment.yml"
 MANUSCRIPT_DIR = "manuscript"
 BUILD_DIR = f"{MANUSCRIPT_DIR}/_build"
 GENERATED = f"{MANUSCRIPT_DIR}/_generated"
-MANUSCRIPT_OUTPUTS = [f"{BUILD_DIR}/index.{ext}" for ext in ("html", "pdf", "docx")]
+FORMATS = ("html", "pdf", "docx")
+MANUSCRIPT_OUTPUTS = [f"{BUILD_DIR}/index.{ext}" for ext in FORMATS]
+SUPPLEMENT_OUTPUTS = [f"{BUILD_DIR}/supplement.{ext}" for ext in FORMATS]
 
 
 wildcard_constraints:

@@ -29,5 +29,25 @@ rule render:
     params:
         manuscript_dir=lambda wildcards, input: Path(input.qmd).parent,
         out_dir=lambda wildcards, output: Path(output.html).parent,
+        article=None,
     script:
         "../../scripts/rule_render.py"
+
+
+# Same project, same renderer and variables: the supplement builds like the paper.
+use rule render as render_supplement with:
+    input:
+        manuscript_inputs(MANUSCRIPT_DIR, "supplement.qmd"),
+        sorted(Path("scripts/filters").glob("*.lua")),
+        code=rule_code("rule_render.py"),
+        qmd=f"{MANUSCRIPT_DIR}/supplement.qmd",
+    output:
+        html=f"{BUILD_DIR}/supplement.html",
+        pdf=f"{BUILD_DIR}/supplement.pdf",
+        docx=f"{BUILD_DIR}/supplement.docx",
+    log:
+        "logs/render_supplement.log",
+    params:
+        manuscript_dir=lambda wildcards, input: Path(input.qmd).parent,
+        out_dir=lambda wildcards, output: Path(output.html).parent,
+        article="supplement.qmd",

@@ -178,6 +178,7 @@ rule variables:
             "results/models/riclpm_{alliance}/indirect.csv", alliance=ALLIANCE
         ),
         claims="results/tables/claims.csv",
+        recovery="results/recovery/summary.csv",
         provenance="results/provenance.json",
     output:
         variables=f"{MANUSCRIPT_DIR}/_variables.yml",
@@ -187,6 +188,6 @@ rule variables:
     conda:
         CONDA_ENV
     params:
-        config_digest=config_digest("seed", "data", "instruments", "model"),
+        config_digest=config_digest("seed", "data", "instruments", "model", "recovery"),
     script:
         "../../scripts/rule_variables.py"
