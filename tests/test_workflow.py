@@ -121,3 +121,37 @@ def test_clean_rebuild_gives_identical_csvs(built, tmp_path):
     assert len(csvs) > 15
     _, mismatch, errors = filecmp.cmpfiles(first, built / "results", [str(p) for p in csvs], shallow=False)
     assert not mismatch and not errors, mismatch + errors
+
+
+# Last in this file: they verify whatever the tests above left built (a clean rebuild).
+def test_verify_passes_against_the_reduced_reference(built):
+    result = snakemake(built, "--cores", "2", "verify", "--configfile", "config/small.yaml")
+    out = result.stdout + result.stderr
+    passed = re.findall(r"^PASS ", out, re.M)
+    assert re.search(r"^VERIFIED: (\d+) reported numbers checked; \1 pass$", out, re.M), out[-2000:]
+    assert len(passed) > 500 and not re.search(r"^FAIL ", out, re.M)
+    for name in ("manuscript/_variables.yml > lagged.patient.D_A [1]", "results/tables/recovery.csv > ",
+                 "results/tables/claims.csv > "):
+        assert f"PASS {name}" in out, name
+
+
+def test_verify_fails_on_an_edited_reference_number_and_names_it(built, tmp_path):
+    import pandas as pd
+
+    reference = pd.read_csv(built / "config/reference/small.csv", dtype=str, keep_default_na=False)
+    row = (reference["source"] == "manuscript/_variables.yml") & (reference["item"] == "lagged.patient.D_A")
+    original = reference.loc[row, "value"].iloc[0]  # "b = -0.xxx, 95% CI [...], p ..."
+    estimate = re.search(r"b = (-?\d+\.\d+)", original)[1]
+    edited = f"{float(estimate) + 0.001:.3f}"
+    reference.loc[row, "value"] = original.replace(f"b = {estimate}", f"b = {edited}", 1)
+    reference.to_csv(tmp_path / "edited.csv", index=False, lineterminator="\n")
+    (tmp_path / "overlay.yaml").write_text(f"verification:\n  reference: {tmp_path / 'edited.csv'}\n")
+    result = snakemake(built, "--cores", "2", "verify", "--configfile", "config/small.yaml",
+                       str(tmp_path / "overlay.yaml"), check=False)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    failures = re.findall(r"^FAIL .*$", out, re.M)
+    assert failures == [f"FAIL manuscript/_variables.yml > lagged.patient.D_A [1]: reference {float(edited):.10g}, "
+                        f"rebuilt {float(estimate):.10g} (|diff| 0.001, allowed 1e-06) [drift]"], failures
+    assert re.search(r"^NOT VERIFIED: \d+ reported numbers checked; 1 drift, \d+ pass$", out, re.M)
+    assert not (built / "results/verification/verified.txt").exists()
