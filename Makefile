@@ -12,12 +12,16 @@ STAMP  := $(VENV)/.installed
 CORES  ?= all
 SNAKEMAKE := $(BIN)/snakemake --cores $(CORES)
 
-.PHONY: all paper test venv lavaan system-deps crosscheck bench lint format dag lock clean
+.PHONY: all paper report test venv lavaan system-deps crosscheck bench lint format dag lock clean
 
 all: paper
 
 paper: $(STAMP)
 	$(SNAKEMAKE)
+
+# Self-contained HTML of the figures and tables with captions, after `make paper`.
+report: $(STAMP)
+	$(BIN)/snakemake --report results/report.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadfile
