@@ -15,7 +15,7 @@ SNAKEMAKE := $(BIN)/snakemake --cores $(CORES)
 CONFIGFILE ?=
 CONFIG_ARGS := $(if $(CONFIGFILE),--configfile $(CONFIGFILE))
 
-.PHONY: all paper test verify reference venv lavaan system-deps crosscheck bench lint format dag lock clean
+.PHONY: all paper report test verify reference venv lavaan system-deps crosscheck bench lint format dag lock clean
 
 all: paper
 
@@ -31,6 +31,10 @@ verify: $(STAMP)
 reference: $(STAMP)
 	$(SNAKEMAKE) results/verification/reported.csv $(CONFIG_ARGS)
 	$(BIN)/python scripts/verification.py results/verification/reported.csv config/config.yaml $(CONFIGFILE)
+
+# Self-contained HTML of the figures and tables with captions, after `make paper`.
+report: $(STAMP)
+	$(BIN)/snakemake --report results/report.html $(CONFIG_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadfile

@@ -15,6 +15,10 @@ scattergather:
     recovery=8,
 
 
+# `snakemake --report`: figures and tables with their captions (workflow/report/).
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/measurement.smk"

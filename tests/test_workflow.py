@@ -1,15 +1,18 @@
 """One end-to-end build at reduced size: every stage runs, reruns do nothing, CSVs are stable."""
 
+import base64
 import filecmp
+import json
 import re
 import shutil
+from html import unescape
 from pathlib import Path
 
 import pytest
 import yaml
 from pypdf import PdfReader
 
-from conftest import copy_workflow, snakemake
+from conftest import ROOT, copy_workflow, overlaid_config, snakemake
 
 pytestmark = pytest.mark.e2e
 
@@ -89,6 +92,63 @@ def test_provenance_hashes_inputs(built):
     for name, entry in record["data_files"].items():
         assert entry["sha256"] == sha256_file(built / entry["path"]), name
     assert {"snakemake", "semopy", "numpy"} <= set(record["packages"])
+
+
+def report_script(page: str, script_id: str):
+    """The JSON value that the Snakemake report assigns in its <script id=...> element."""
+    match = re.search(rf'<script id="{script_id}">\s*var \w+ = (.*?);\s*</script>', page, re.S)
+    assert match, f"no {script_id} in the report"
+    return json.loads(match.group(1))
+
+
+def plain(caption_html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", caption_html)).split())
+
+
+def test_report_captions_every_figure_and_table(built, tmp_path):
+    """`snakemake --report` gives one HTML file embedding every PNG figure and every
+    results table, each with the caption of workflow/report/{figure,table}_<name>.rst."""
+    report = tmp_path / "report.html"
+    snakemake(built, "--report", str(report), "--configfile", "config/small.yaml")
+    assert list(tmp_path.iterdir()) == [report]
+    page = report.read_text(encoding="utf-8")
+    assert page.lstrip().lower().startswith("<!doctype html")
+    # Self-contained: nothing fetched from elsewhere; results are embedded as data: URIs.
+    assert not re.search(r"<(?:script|img|iframe|embed|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//", page, re.I)
+    results = report_script(page, "results")
+
+    figures = sorted((built / "results" / "figures").glob("*.png"))
+    tables = sorted((built / "results" / "tables").glob("*.csv"))
+    assert figures and tables
+    captions = {}
+    for kind, files in (("figure", figures), ("table", tables)):
+        for path in files:
+            rel = str(path.relative_to(built))
+            rst = built / "workflow" / "report" / f"{kind}_{path.stem}.rst"
+            assert rst.exists(), f"{rel} has no caption file {rst.name}"
+            assert rel in results, f"{rel} is not in the report"
+            entry = results[rel]
+            data = entry["data_uri"]
+            assert data.startswith("data:") and base64.b64decode(data.split(";base64,", 1)[1]) == path.read_bytes(), rel
+            caption = plain(entry["caption"])
+            # Each caption's first line is plain text: it must survive Jinja and rst intact.
+            first_line = " ".join(rst.read_text().splitlines()[0].split())
+            assert first_line and first_line in caption, f"{rel}: caption lacks {first_line!r}"
+            assert "{{" not in caption and "{%" not in caption and "System Message" not in caption, rel
+            captions[rel] = caption
+    # No caption file without its output, no reported file that the loops above missed.
+    used = {f"{kind}_{p.stem}.rst" for kind, files in (("figure", figures), ("table", tables)) for p in files}
+    assert {p.name for p in (built / "workflow" / "report").glob("*.rst")} - {"workflow.rst"} == used
+    assert set(results) == set(captions)
+
+    # Captions quote the configuration the report was made with.
+    small = overlaid_config(ROOT / "config" / "small.yaml")
+    replications = small["bootstrap"]["replications"]
+    assert f"{replications} participant bootstrap resamples" in captions["results/figures/bootstrap.png"]
+    assert f"seed = {small['seed']}" in captions["results/tables/indirect.csv"]
+    description = plain(report_script(page, "workflow-desc"))
+    assert "RI-CLPM workflow" in description and "System Message" not in description
+    assert f"{small['synthetic']['n_per_arm']} participants per arm" in description
 
 
 def test_rerun_does_nothing(built):

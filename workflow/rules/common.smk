@@ -87,3 +87,25 @@ def config_digest(*sections):
     """Hash of the config sections a rule script reads. Declared as a param, so that
     changing those sections reruns the rule (Snakemake tracks params, not config)."""
     return config_hash({key: config[key] for key in sections})
+
+
+def report_figure(name, category, subcategory, label):
+    """results/figures/<name>.png for the report, captioned by workflow/report/figure_<name>.rst."""
+    return report(
+        f"results/figures/{name}.png",
+        caption=f"../report/figure_{name}.rst",
+        category=category,
+        subcategory=subcategory,
+        labels={"Figure": label},
+    )
+
+
+def report_table(name, category, subcategory, label):
+    """results/tables/<name>.csv for the report, captioned by workflow/report/table_<name>.rst."""
+    return report(
+        f"results/tables/{name}.csv",
+        caption=f"../report/table_{name}.rst",
+        category=category,
+        subcategory=subcategory,
+        labels={"Table": label},
+    )

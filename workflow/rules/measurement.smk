@@ -26,7 +26,12 @@ rule measurement:
         descriptives="results/measurement/descriptives.csv",
         retention="results/measurement/retention.csv",
         icc="results/measurement/icc.csv",
-        reliability_png="results/figures/reliability.png",
+        reliability_png=report_figure(
+            "reliability",
+            "Data and measurement",
+            "Measurement",
+            "Reliability by week",
+        ),
         reliability_svg="results/figures/reliability.svg",
     log:
         "logs/measurement.log",

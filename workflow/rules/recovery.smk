@@ -31,9 +31,13 @@ rule recovery:
     output:
         replications="results/recovery/replications.csv",
         summary="results/recovery/summary.csv",
-        table_csv="results/tables/recovery.csv",
+        table_csv=report_table(
+            "recovery", "Parameter recovery", "Recovery study", "Bias and coverage"
+        ),
         table_md=f"{GENERATED}/tables/recovery.md",
-        png="results/figures/recovery.png",
+        png=report_figure(
+            "recovery", "Parameter recovery", "Recovery study", "Bias and coverage"
+        ),
         svg="results/figures/recovery.svg",
     log:
         "logs/recovery.log",

@@ -8,6 +8,17 @@ TABLES = [
     "lagged_effects",
     "between_person",
 ]
+# Where each table sits in `snakemake --report`: category, subcategory, label.
+TABLE_PLACES = {
+    "sample": ("Data and measurement", "Sample and missing data", "Sample by arm"),
+    "data_quality": ("Data and measurement", "Sample and missing data", "Data quality"),
+    "reliability": ("Data and measurement", "Measurement", "Reliability summary"),
+    "icc": ("Data and measurement", "Measurement", "Intraclass correlations"),
+    "descriptives": ("Data and measurement", "Score trajectories", "Scores by arm"),
+    "model_fit": ("Models", "Fit and between-person part", "Model fit"),
+    "lagged_effects": ("Models", "Within-person effects", "Lagged effects"),
+    "between_person": ("Models", "Fit and between-person part", "Random intercepts"),
+}
 
 
 rule tables:
@@ -28,7 +39,7 @@ rule tables:
             "results/models/riclpm_{alliance}/ri_correlations.csv", alliance=ALLIANCE
         ),
     output:
-        csv=expand("results/tables/{table}.csv", table=TABLES),
+        csv=[report_table(table, *TABLE_PLACES[table]) for table in TABLES],
         md=expand(f"{GENERATED}/tables/{{table}}.md", table=TABLES),
     log:
         "logs/tables.log",
@@ -59,13 +70,24 @@ rule claims:
         ),
         truth="resources/synthetic/truth.json" if SYNTHETIC else [],
     output:
-        claims_csv="results/tables/claims.csv",
+        claims_csv=report_table(
+            "claims", "Indirect effect", "Claims", "The abstract's claims"
+        ),
         claims_md=f"{GENERATED}/tables/claims.md",
-        indirect_csv="results/tables/indirect.csv",
+        indirect_csv=report_table(
+            "indirect", "Indirect effect", "Intervals", "Indirect effect"
+        ),
         indirect_md=f"{GENERATED}/tables/indirect.md",
-        sensitivity_csv="results/tables/sensitivity.csv",
+        sensitivity_csv=report_table(
+            "sensitivity", "Sensitivity", "Alternative models", "Model comparisons"
+        ),
         sensitivity_md=f"{GENERATED}/tables/sensitivity.md",
-        sensitivity_effects_csv="results/tables/sensitivity_effects.csv",
+        sensitivity_effects_csv=report_table(
+            "sensitivity_effects",
+            "Sensitivity",
+            "Alternative models",
+            "Key effects by model",
+        ),
         sensitivity_effects_md=f"{GENERATED}/tables/sensitivity_effects.md",
     log:
         "logs/claims.log",
@@ -87,7 +109,9 @@ rule bootstrap_figure:
             "results/models/riclpm_{alliance}/indirect.csv", alliance=ALLIANCE
         ),
     output:
-        png="results/figures/bootstrap.png",
+        png=report_figure(
+            "bootstrap", "Indirect effect", "Intervals", "Bootstrap distribution"
+        ),
         svg="results/figures/bootstrap.svg",
     log:
         "logs/bootstrap_figure.log",
@@ -105,11 +129,20 @@ rule model_figures:
         lagged=expand("results/models/riclpm_{alliance}/lagged.csv", alliance=ALLIANCE),
         scores="results/scores/scores_long.csv",
     output:
-        paths_png="results/figures/paths.png",
+        paths_png=report_figure(
+            "paths", "Models", "Within-person effects", "Path diagram"
+        ),
         paths_svg="results/figures/paths.svg",
-        forest_png="results/figures/forest.png",
+        forest_png=report_figure(
+            "forest", "Models", "Within-person effects", "Standardised effects"
+        ),
         forest_svg="results/figures/forest.svg",
-        individual_png="results/figures/individual.png",
+        individual_png=report_figure(
+            "individual",
+            "Data and measurement",
+            "Score trajectories",
+            "Individual trajectories",
+        ),
         individual_svg="results/figures/individual.svg",
     log:
         "logs/model_figures.log",
@@ -129,9 +162,16 @@ rule figures:
         descriptives="results/measurement/descriptives.csv",
         retention="results/measurement/retention.csv",
     output:
-        trajectories_png="results/figures/trajectories.png",
+        trajectories_png=report_figure(
+            "trajectories",
+            "Data and measurement",
+            "Score trajectories",
+            "Mean trajectories",
+        ),
         trajectories_svg="results/figures/trajectories.svg",
-        retention_png="results/figures/retention.png",
+        retention_png=report_figure(
+            "retention", "Data and measurement", "Sample and missing data", "Retention"
+        ),
         retention_svg="results/figures/retention.svg",
     log:
         "logs/figures.log",
