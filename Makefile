@@ -66,6 +66,7 @@ crosscheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_fiml.py
+	$(BIN)/python scripts/bench_bootstrap.py
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

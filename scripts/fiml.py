@@ -36,6 +36,8 @@ class Patterns:
     variables, zero in unobserved positions. Rows with nothing observed are
     dropped and counted in n_dropped. Most patterns hold one row (cov zero), so
     the terms in cov are summed over the patterns with several rows only.
+    With row weights (counts), n, mean and cov are weighted and distinct[g] is
+    the number of distinct rows behind pattern g.
     """
 
     mask: np.ndarray  # (G, p) bool
@@ -45,6 +47,7 @@ class Patterns:
     n_dropped: int
     n_rows: int  # rows used
     by_missing: list = field(default_factory=list)  # [(slice of patterns, missing idx)]
+    distinct: np.ndarray | None = None  # (G,) rows before weighting; None: n
     mask2: np.ndarray = field(init=False)  # (G, p, p) 1.0 where both variables observed
     n_vars: np.ndarray = field(init=False)  # (G,) observed variables per pattern
 
@@ -58,7 +61,8 @@ class Patterns:
         # Work buffers for the (G, p, p) arrays of every evaluation: allocating
         # them afresh costs more (page faults) than the arithmetic on them.
         self.work = [np.empty_like(self.cov) for _ in range(2)]
-        self.multi = np.flatnonzero(self.n > 1)
+        # A row repeated by its weight has zero covariance: only distinct rows count.
+        self.multi = np.flatnonzero((self.n if self.distinct is None else self.distinct) > 1)
         self.n_multi = self.n[self.multi]
         self.cov_multi = self.cov[self.multi]
 
@@ -71,17 +75,44 @@ class Patterns:
         return float(self.n @ self.mask.sum(axis=1))
 
 
-def patterns_from_array(y: np.ndarray) -> Patterns:
+def _unique_rows(obs: np.ndarray):
+    """np.unique(obs, axis=0, return_inverse=True) for a boolean matrix (rows in
+    lexicographic order, False first), and the rows sorted by pattern, stably.
+
+    By lexsort: np.unique's sort of rows as structured values took most of a
+    bootstrap replicate's set-up.
+    """
+    by_row = np.lexsort(obs.T[::-1])
+    s = obs[by_row]
+    first = np.r_[True, np.any(s[1:] != s[:-1], axis=1)]
+    inverse = np.empty(len(obs), dtype=int)
+    inverse[by_row] = np.cumsum(first) - 1
+    return s[first], inverse, by_row
+
+
+def patterns_from_array(y: np.ndarray, weights: np.ndarray | None = None) -> Patterns:
+    """weights: a count per row (a bootstrap resample as multiplicities of the
+    original rows); the result is that of the data with each row repeated so often."""
     y = np.asarray(y, dtype=float)
     if y.ndim != 2:
         raise ValueError("data must be a 2-d array (rows x variables)")
     obs = np.isfinite(y)
     keep = obs.any(axis=1)
+    if weights is None:
+        w = None
+        n_dropped, n_rows = int((~keep).sum()), int(keep.sum())
+    else:
+        w = np.asarray(weights, dtype=float)
+        if w.shape != (len(y),) or np.any(w < 0) or np.any(w != np.round(w)):
+            raise ValueError("weights must be one non-negative whole count per row")
+        n_dropped, n_rows = int(w[~keep].sum()), int(w[keep].sum())
+        keep &= w > 0
+        w = w[keep]
     y, obs = y[keep], obs[keep]
     if len(y) == 0:
         raise ValueError("no row has any observed value")
     p = y.shape[1]
-    uniq, inverse = np.unique(obs, axis=0, return_inverse=True)
+    uniq, inverse, by_row = _unique_rows(obs)
     # Order patterns by bucket: the number of missing variables rounded up to a
     # power of two (then by np.unique's order, so the layout is deterministic).
     # _masked_inverse handles a bucket as one contiguous batch, padding missing
@@ -92,17 +123,25 @@ def patterns_from_array(y: np.ndarray) -> Patterns:
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
     mask = uniq[order].astype(bool)
-    inverse = rank[inverse.ravel()]
     g_count = len(mask)
-    n = np.bincount(inverse, minlength=g_count).astype(float)
+    # Rows of each pattern, in data order, summed by cumsum: strictly in that
+    # order, as np.add.at did (slowly), so the same data give the same numbers.
+    count = np.bincount(inverse, minlength=g_count)
+    segments = [by_row[e - k:e] for k, e in zip(count, np.cumsum(count))]
+    segments = [segments[i] for i in order]
+    inverse = rank[inverse]
+    distinct = count[order].astype(float)
+    n = distinct if w is None else np.bincount(inverse, weights=w, minlength=g_count)
     y0 = np.where(obs, y, 0.0)
-    mean = np.zeros((g_count, p))
-    np.add.at(mean, inverse, y0)
-    mean /= n[:, None]
-    dev = np.where(obs, y0 - mean[inverse], 0.0)
+    wy0 = y0 if w is None else w[:, None] * y0
+    mean = np.stack([wy0[rows].cumsum(axis=0)[-1] for rows in segments]) / n[:, None]
     cov = np.zeros((g_count, p, p))
-    np.add.at(cov, inverse, dev[:, :, None] * dev[:, None, :])
-    cov /= n[:, None, None]
+    # One distinct row has zero covariance, however often it is repeated.
+    for g in np.flatnonzero(distinct > 1):
+        rows = segments[g]
+        dev = np.where(obs[rows], y0[rows] - mean[g], 0.0)
+        outer = dev[:, :, None] * dev[:, None, :]
+        cov[g] = (outer if w is None else w[rows, None, None] * outer).cumsum(axis=0)[-1] / n[g]
     by_missing = []
     bucket = bucket[order]
     for bk in np.unique(bucket[bucket > 0]):
@@ -114,7 +153,7 @@ def patterns_from_array(y: np.ndarray) -> Patterns:
             miss[i, : len(idx)] = idx
             miss[i, len(idx) :] = p + np.arange(size - len(idx))
         by_missing.append((slice(rows[0], rows[-1] + 1), miss))
-    return Patterns(mask, n, mean, cov, int((~keep).sum()), int(keep.sum()), by_missing)
+    return Patterns(mask, n, mean, cov, n_dropped, n_rows, by_missing, None if w is None else distinct)
 
 
 def _masked_inverse(sigma: np.ndarray, pat: "Patterns"):

@@ -16,7 +16,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from riclpm import ModelSpec
-from sem_engine import FitResult, fit_model
+from sem_engine import FitResult, Refitter
 
 PATHS = ("b_E_A", "b_D_E")
 # Point estimates of a replicate need less precision than a reported fit (see fit_model).
@@ -44,28 +44,40 @@ def monte_carlo_interval(estimate: np.ndarray, covariance: np.ndarray, draws: in
     }
 
 
+def resample_rows(n: int, seed: int) -> np.ndarray:
+    """Row numbers of a resample of n participants, drawn with replacement."""
+    return np.random.default_rng(seed).integers(0, n, n)
+
+
 def resample(wide: pd.DataFrame, seed: int) -> pd.DataFrame:
     """Participants drawn with replacement: the unit of sampling is the person."""
-    rng = np.random.default_rng(seed)
-    return wide.iloc[rng.integers(0, len(wide), len(wide))].reset_index(drop=True)
+    return wide.iloc[resample_rows(len(wide), seed)].reset_index(drop=True)
 
 
 def bootstrap_replicates(wide: pd.DataFrame, spec: ModelSpec, start: FitResult, seeds: dict[int, int],
                          labels: list[str], progress: bool = True) -> pd.DataFrame:
     """Refit the model on one resample per replicate; seeds maps replicate index to seed.
 
-    Warm starts from the full-sample fit keep a replicate near 0.1 s. A replicate
-    that does not converge is kept and flagged, so the summary can count it.
+    Each refit is warm-started from the full-sample fit (see sem_engine.Refitter:
+    a few quasi-Newton steps, else fit_model on the resample). A replicate that
+    does not converge is kept and flagged, so the summary can count it.
+    frame.attrs["fallbacks"] counts the replicates that needed fit_model.
     """
-    rows = []
+    refitter = Refitter(wide, spec, start, grad_tol=REPLICATE_GRAD_TOL)
+    index = {name: i for i, name in enumerate(refitter.prob.names)}
+    missing = [label for label in labels if label not in index]
+    if missing:
+        raise ValueError(f"the model has no parameters labelled {missing}; the indirect effect needs time-invariant lags")
+    ids = [index[label] for label in labels]
+    rows, fallbacks = [], 0
     for replicate, seed in tqdm(seeds.items(), desc="bootstrap", disable=not progress, mininterval=2):
-        fit = fit_model(resample(wide, seed), spec, start=start, se=False, fit_measures=False,
-                        grad_tol=REPLICATE_GRAD_TOL)
-        values = path_estimates(fit.estimates, labels)
-        rows.append({"replicate": replicate, "seed": seed, "converged": bool(fit.diagnostics["converged"]),
-                     **dict(zip(labels, values))})
+        x, converged, fast = refitter.refit(resample_rows(len(wide), seed))
+        fallbacks += not fast
+        rows.append({"replicate": replicate, "seed": seed, "converged": converged,
+                     **{label: float(x[i]) for label, i in zip(labels, ids)}})
     frame = pd.DataFrame(rows)
     frame["indirect"] = frame[PATHS[0]] * frame[PATHS[1]]
+    frame.attrs["fallbacks"] = fallbacks
     return frame
 
 

@@ -11,7 +11,8 @@ lavaan(model, data, missing = "ml", meanstructure = TRUE):
 - standard errors: observed information (lavaan's default under missing = "ml"),
   i.e. the inverse of half the Hessian of -2 log L;
 - std_all: lavaan's standardizedSolution(type = "std.all") conventions;
-- fit measures: see fit_measures.py.
+- fit measures: see fit_measures.py;
+- bootstrap refits: Refitter, quasi-Newton steps on resamples as row weights.
 """
 
 from __future__ import annotations
@@ -549,3 +550,106 @@ def ri_correlations(res: FitResult, spec: ModelSpec) -> pd.DataFrame:
     e = res.estimates
     ri = e[(e["op"] == "~~") & e["lhs"].str.startswith("RI_") & e["rhs"].str.startswith("RI_")]
     return ri[["lhs", "rhs", "est", "se", "std_all"]].rename(columns={"std_all": "corr"}).reset_index(drop=True)
+
+
+class Refitter:
+    """Warm-started refits of one spec on resamples of one data set (bootstrap replicates).
+
+    A resample only repeats or omits rows, so its likelihood is that of the original
+    rows weighted by their counts: the semopy model is built once, and a refit is
+    a handful of quasi-Newton steps from the start, whose first curvature is the
+    full-sample Hessian (a resample's differs by O(1/sqrt(N))), refined by BFGS.
+    When these steps do not converge, the refit falls back to fit_model on the
+    resampled rows, so every answer is one fit_model would accept.
+    """
+
+    # Steps are cheap near the optimum: go on to a gradient well below grad_tol, as
+    # fit_model's L-BFGS-B also does before it stalls, so both give the same answer.
+    TIGHT = 0.1
+    MAX_STEPS = 20
+    MAX_HALVINGS = 6
+
+    def __init__(self, data: pd.DataFrame, spec: ModelSpec, start, grad_tol: float = GRAD_TOL):
+        self.data, self.spec, self.start, self.grad_tol = data, spec, start, grad_tol
+        self.prob = _Problem(data, spec)
+        self.y = data[self.prob.obs].to_numpy(dtype=float)  # semopy's variable order
+        self.observed = np.isfinite(self.y)
+        x0 = np.asarray(start.params if isinstance(start, FitResult) else start, dtype=float)
+        if x0.shape != (self.prob.k,):
+            raise ValueError(f"start has {x0.size} values; this model has {self.prob.k} parameters")
+        self.x0 = x0
+        bounds = self.prob.bounds()
+        self.lower = np.array([-np.inf if b[0] is None else b[0] for b in bounds])
+        self.upper = np.array([np.inf if b[1] is None else b[1] for b in bounds])
+        self.h0_inv = None  # None: every refit falls back
+        if np.all(_interior(x0, bounds)):
+            # Per row: a resample of n rows has about n times this curvature.
+            hess = self.prob.hessian(x0) / self.prob.pat.n_rows
+            try:
+                np.linalg.cholesky(hess)
+                self.h0_inv = np.linalg.inv(hess)
+                self.h0_inv = 0.5 * (self.h0_inv + self.h0_inv.T)
+            except np.linalg.LinAlgError:
+                pass
+
+    def refit(self, rows: np.ndarray) -> tuple[np.ndarray, bool, bool]:
+        """Parameters for the data's rows `rows` (with repeats); converged; whether
+        the quasi-Newton path (True) or fit_model (False) gave them."""
+        counts = np.bincount(rows, minlength=len(self.y)).astype(float)
+        x = self._quasi_newton(counts)
+        if x is not None:
+            return x, True, True
+        fit = fit_model(self.data.iloc[rows].reset_index(drop=True), self.spec, start=self.start,
+                        se=False, fit_measures=False, grad_tol=self.grad_tol)
+        return fit.params, bool(fit.diagnostics["converged"]), False
+
+    def _quasi_newton(self, counts: np.ndarray) -> np.ndarray | None:
+        if self.h0_inv is None:
+            return None
+        if np.any(counts @ self.observed < 2):
+            return None  # fit_model raises its own error for this
+        pat = fiml.patterns_from_array(self.y, counts)
+        model = self.prob.model
+        model.patterns = pat
+        try:
+            return self._steps(model, pat.n_rows)
+        finally:
+            model.patterns = self.prob.pat
+
+    def _steps(self, model, n: int) -> np.ndarray | None:
+        x = self.x0.copy()
+        f, g = model.obj_grad_fiml(x)
+        if not np.isfinite(f):
+            return None
+        h_inv = self.h0_inv / n
+        for _ in range(self.MAX_STEPS):
+            if np.max(np.abs(g)) < self.TIGHT * self.grad_tol:
+                break
+            step = -h_inv @ g
+            slope = g @ step
+            if not slope < 0:
+                return None
+            t = 1.0
+            for _ in range(self.MAX_HALVINGS + 1):
+                xn = x + t * step
+                # A parameter at a bound needs L-BFGS-B's handling: leave it to fit_model.
+                if np.all((xn > self.lower + 1e-10) & (xn < self.upper - 1e-10)):
+                    fn, gn = model.obj_grad_fiml(xn)
+                    # Slack for rounding: near the optimum, f changes in its last digits only.
+                    if np.isfinite(fn) and fn <= f + 1e-4 * t * slope + 1e-12 * abs(f):
+                        break
+                t *= 0.5
+            else:
+                return None
+            s, yv = xn - x, gn - g
+            sy = s @ yv
+            # Without positive curvature along the step, BFGS would lose positive definiteness.
+            if sy > 1e-12 * np.sqrt((s @ s) * (yv @ yv)):
+                hy = h_inv @ yv
+                rho = 1.0 / sy
+                h_inv = (h_inv - rho * (np.outer(s, hy) + np.outer(hy, s))
+                         + (rho * rho * (yv @ hy) + rho) * np.outer(s, s))
+            x, f, g = xn, fn, gn
+        if np.max(np.abs(g)) >= self.grad_tol:
+            return None
+        return x

@@ -242,3 +242,61 @@ def test_summary_tables(small):
     ri = sem_engine.ri_correlations(res, spec)
     off = ri[ri.lhs != ri.rhs].iloc[0]
     assert off["corr"] == pytest.approx(off["est"] / np.sqrt(v[off["lhs"]] * v[off["rhs"]]))
+
+
+def test_unique_rows_is_numpys():
+    rng = np.random.default_rng(9)
+    for p in (1, 3, 12):
+        obs = rng.random((60, p)) < 0.7
+        uniq, inverse, by_row = fiml._unique_rows(obs)
+        ref, ref_inverse = np.unique(obs, axis=0, return_inverse=True)
+        np.testing.assert_array_equal(uniq, ref)
+        np.testing.assert_array_equal(inverse, ref_inverse.ravel())
+        assert np.all(np.diff(inverse[by_row]) >= 0)
+
+
+def weighted_and_duplicated(seed):
+    """A resample as row counts, and as the rows themselves (all-missing row 3 included)."""
+    y, sigma, mu = random_problem(seed=seed, n=60)
+    rows = np.random.default_rng(seed + 100).integers(0, len(y), len(y))
+    rows[:2] = 3
+    counts = np.bincount(rows, minlength=len(y))
+    return fiml.patterns_from_array(y, counts), fiml.patterns_from_array(y[rows]), sigma, mu
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_weighted_patterns_equal_duplicated_rows(seed):
+    pw, pd_, sigma, mu = weighted_and_duplicated(seed)
+    assert (pw.n_rows, pw.n_dropped) == (pd_.n_rows, pd_.n_dropped) and pw.n_dropped >= 2
+    np.testing.assert_array_equal(pw.mask, pd_.mask)
+    np.testing.assert_array_equal(pw.n, pd_.n)
+    fw, gsw, gmw = fiml.minus2loglik(sigma, mu, pw, grad=True)
+    fd, gsd, gmd = fiml.minus2loglik(sigma, mu, pd_, grad=True)
+    assert fw == pytest.approx(fd, rel=1e-12)
+    np.testing.assert_allclose(gsw, gsd, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(gmw, gmd, rtol=1e-8, atol=1e-10)
+    assert fiml.saturated_em(pw)[2] == pytest.approx(fiml.saturated_em(pd_)[2], rel=1e-10)
+    assert fiml.independence_fit(pw)[2] == pytest.approx(fiml.independence_fit(pd_)[2], rel=1e-12)
+
+
+def test_weighted_model_objective_equals_duplicated_data(small):
+    data, spec, model = small
+    rows = np.random.default_rng(4).integers(0, len(data), len(data))
+    dup = fiml.FastFIMLModel(spec.description)
+    dup.load(data.iloc[rows].reset_index(drop=True))
+    weighted = fiml.FastFIMLModel(spec.description)
+    weighted.load(data)
+    y = data[list(weighted.vars["observed"])].to_numpy(dtype=float)
+    weighted.patterns = fiml.patterns_from_array(y, np.bincount(rows, minlength=len(data)))
+    x = model.param_vals + 0.01 * np.random.default_rng(1).standard_normal(len(model.param_vals))
+    fw, gw = weighted.obj_grad_fiml(x)
+    fd, gd = dup.obj_grad_fiml(x)
+    assert fw == pytest.approx(fd, rel=1e-12)
+    np.testing.assert_allclose(gw, gd, rtol=1e-8, atol=1e-8)
+
+
+def test_weights_must_be_counts():
+    y = random_problem()[0]
+    for bad in (np.full(len(y), 0.5), -np.ones(len(y)), np.ones(3)):
+        with pytest.raises(ValueError, match="count per row"):
+            fiml.patterns_from_array(y, bad)

@@ -4,8 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import riclpm
+import sem_engine
+import wide_simulation as ws
 from claims import claims_table, verdict
-from indirect_effects import bootstrap_interval, monte_carlo_interval, path_estimates, resample
+from indirect_effects import (REPLICATE_GRAD_TOL, bootstrap_interval, bootstrap_replicates, monte_carlo_interval,
+                              path_estimates, resample, resample_rows)
 
 
 def test_monte_carlo_interval_matches_exact_quantiles():
@@ -75,3 +79,73 @@ def test_claims_table_uses_patient_truth_only():
     assert table.loc["Alliance predicts next week's emotion regulation", "True value"] == 0.12
     assert pd.isna(table.loc["Therapist-rated alliance predicts next week's depression", "True value"])
     assert "True value" not in claims_table(lagged, indirect, None)
+
+
+AED = {"A": "a_", "E": "e_", "D": "d_"}
+LABELS = ["b_D_A", "b_D_E", "b_E_A"]
+
+
+@pytest.fixture(scope="module")
+def panel():
+    """Small three-construct panel on which some resamples put an RI variance at its bound."""
+    data = ws.simulate_wide(n=150, waves=4, constructs=AED, seed=1)
+    spec = riclpm.build_riclpm(AED, [1, 2, 3, 4])
+    full = sem_engine.fit_model(data, spec)
+    return data, spec, full, sem_engine.Refitter(data, spec, full, grad_tol=REPLICATE_GRAD_TOL)
+
+
+def test_fast_refit_matches_cold_fit(panel):
+    """Both stop at a gradient of -2 log L below grad_tol (the cold fit 1e-3); an
+    error of H^-1 g is then a tiny fraction of a standard error."""
+    data, spec, full, refitter = panel
+    se = np.sqrt(np.diag(full.vcov.to_numpy()))
+    fast = 0
+    for seed in range(8):
+        rows = resample_rows(len(data), seed)
+        x, converged, used_fast = refitter.refit(rows)
+        if not used_fast:
+            continue
+        fast += 1
+        cold = sem_engine.fit_model(data.iloc[rows].reset_index(drop=True), spec, se=False, fit_measures=False)
+        assert converged and cold.diagnostics["converged"]
+        assert np.all(np.abs(x - cold.params) < 0.01 * se)
+    assert fast >= 4
+
+
+def test_refit_falls_back_to_fit_model(panel):
+    data, spec, full, refitter = panel
+    old_path = {}
+    for seed in range(12):
+        rows = resample_rows(len(data), seed)
+        x, converged, used_fast = refitter.refit(rows)
+        if not used_fast:
+            old_path[seed] = (x, converged)
+    # Resamples whose optimum has a variance at its bound, which the quasi-Newton steps leave alone.
+    assert old_path
+    forced = sem_engine.Refitter(data, spec, full.params, grad_tol=REPLICATE_GRAD_TOL)
+    forced.MAX_STEPS = 1  # cannot reach grad_tol from the start in one step
+    old_path[99] = forced.refit(resample_rows(len(data), 99))[:2]
+    assert not forced.refit(resample_rows(len(data), 99))[2]
+    for seed, (x, converged) in old_path.items():
+        fit = sem_engine.fit_model(resample(data, seed), spec, start=full, se=False, fit_measures=False,
+                                   grad_tol=REPLICATE_GRAD_TOL)
+        np.testing.assert_array_equal(x, fit.params)
+        assert converged == fit.diagnostics["converged"]
+
+
+def test_bootstrap_replicates_as_refits_of_resamples(panel):
+    data, spec, full, _ = panel
+    seeds = {i: 100 + i for i in range(6)}
+    reps = bootstrap_replicates(data, spec, full, seeds, LABELS, progress=False)
+    assert list(reps.columns) == ["replicate", "seed", "converged", *LABELS, "indirect"]
+    pd.testing.assert_frame_equal(reps, bootstrap_replicates(data, spec, full, seeds, LABELS, progress=False))
+    se = full.estimates.drop_duplicates("label").set_index("label")["se"]
+    for row in reps.itertuples():
+        fit = sem_engine.fit_model(resample(data, row.seed), spec, start=full, se=False, fit_measures=False,
+                                   grad_tol=REPLICATE_GRAD_TOL)
+        assert row.converged == fit.diagnostics["converged"]
+        old = path_estimates(fit.estimates, LABELS)
+        assert np.all(np.abs(np.array([getattr(row, label) for label in LABELS]) - old) < 0.01 * se[LABELS].to_numpy())
+    assert row.indirect == row.b_E_A * row.b_D_E
+    with pytest.raises(ValueError, match="b_X_A"):
+        bootstrap_replicates(data, spec, full, seeds, ["b_X_A"], progress=False)
