@@ -189,7 +189,15 @@ def summary_text(summary: pd.DataFrame) -> dict[str, str]:
                 f"(relative bias {100 * ind.loc['Monte Carlo', 'relative_bias']:.0f}%); its Monte Carlo interval "
                 f"covered the population value in {pct(ind.loc['Monte Carlo', 'coverage'])} of replications and "
                 f"the bootstrap interval in {pct(ind.loc['bootstrap', 'coverage'])}")
-    return {"lagged": lagged + ".", "indirect": indirect + "."}
+    ratio = wald["mean_se"] / wald["empirical_sd"]
+    precision = (f"Across the lagged effects the mean standard error was {ratio.min():.2f} to {ratio.max():.2f} "
+                 "times the empirical SD of the estimates")
+    if ratio.between(0.9, 1.1).all():
+        precision += ("; the standard errors describe the spread of the estimates well, so where an interval "
+                      "falls short of 95% the cause is bias rather than a too-narrow interval.")
+    else:
+        precision += "; a ratio below 1 means intervals narrower than the estimates' spread."
+    return {"lagged": lagged + ".", "indirect": indirect + ".", "precision": precision}
 
 
 def recovery_table(summary: pd.DataFrame) -> pd.DataFrame:
