@@ -6,7 +6,8 @@ import pandas as pd
 
 from csv_output import write_csv
 from figures import plot_recovery
-from recovery import coverage_band, population_values, recovery_table, summarise
+from recovery import population_values
+from recovery_summary import coverage_band, recovery_table, summarise
 from tables import markdown_table
 
 config = snakemake.config  # noqa: F821

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from manuscript_variables import banner_markdown, build_variables, write_yaml
-from recovery import recovery_variables
+from recovery_summary import recovery_variables
 
 config = snakemake.config
 inp = snakemake.input

@@ -7,16 +7,8 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, overlaid_config
-from recovery import (
-    INDIRECT,
-    LAGGED,
-    coverage_band,
-    population_values,
-    recovery_table,
-    run_replications,
-    scatter_indices,
-    summarise,
-)
+from recovery import INDIRECT, LAGGED, population_values, run_replications, scatter_indices
+from recovery_summary import coverage_band, recovery_table, summarise
 
 
 def test_scatter_items_partition_the_replications():

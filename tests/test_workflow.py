@@ -44,6 +44,22 @@ def test_paper_is_built(built):
     assert re.search(r"Table\s+\d", pdf_text) and re.search(r"Figure\s+\d", pdf_text)
 
 
+def test_supplement_reports_the_recovery_study(built):
+    build = built / "manuscript" / "_build"
+    variables = yaml.safe_load((built / "manuscript" / "_variables.yml").read_text())["recovery"]
+    assert variables["replications"] == 4 and variables["bootstrap"] == 10  # config/small.yaml
+    html = " ".join((build / "supplement.html").read_text().split())
+    for key in ("lagged", "indirect", "precision", "convergence"):
+        assert variables[key] in html, key
+    assert 'id="tbl-recovery"' in html and 'id="fig-recovery"' in html
+    table = (built / "results" / "tables" / "recovery.csv").read_text().splitlines()
+    assert len(table) == 1 + 9 + 2  # nine lagged effects, the indirect effect with two intervals
+    replications = (built / "results" / "recovery" / "replications.csv").read_text().splitlines()
+    assert len(replications) == 1 + 4 * (9 + 2)
+    pdf_text = " ".join(page.extract_text() for page in PdfReader(build / "supplement.pdf").pages)
+    assert "Supplement" in pdf_text and re.search(r"Table\s+1", pdf_text)
+
+
 def rendered_text(workdir: Path) -> tuple[str, str]:
     """The HTML's text and the PDF's text, whitespace folded and minus signs as hyphens."""
     html = (workdir / "manuscript" / "_build" / "index.html").read_text()
