@@ -12,7 +12,7 @@ configfile: "config/config.yaml"
 # Jobs the recovery study is split into; results do not depend on it, so it is an
 # execution setting: `--set-scatter recovery=32` on a cluster.
 scattergather:
-    recovery=8,
+    recovery=4,
 
 
 # `snakemake --report`: figures and tables with their captions (workflow/report/).
