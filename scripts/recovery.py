@@ -82,6 +82,11 @@ def analyse_replication(config: dict, replication: int, bootstrap: int, draws: i
     spec = build_riclpm(constructs(config), list(config["model"]["waves"]), lagged="invariant")
     fit = fit_model(wide, spec)
     base = {"replication": replication, "seed": seed, "converged": bool(fit.diagnostics["converged"])}
+    if not base["converged"]:
+        # Kept and flagged, so the summary counts it; no intervals from a fit that is not a maximum.
+        return [{**base, "parameter": name, "method": method}
+                for name, method in [*((label, "Wald") for label in LAGGED),
+                                     (INDIRECT, "Monte Carlo"), (INDIRECT, "bootstrap")]]
     rows = []
     estimates = path_estimates(fit.estimates, LAGGED)
     se = fit.vcov.loc[LAGGED, LAGGED].to_numpy().diagonal() ** 0.5
@@ -95,7 +100,11 @@ def analyse_replication(config: dict, replication: int, bootstrap: int, draws: i
                  "se": np.nan, "lower": mc["lower"], "upper": mc["upper"]})
     seeds = {b: derive_seed(seed, "bootstrap", b) for b in range(bootstrap)}
     replicates = bootstrap_replicates(wide, spec, fit, seeds, list(PATHS), progress=False)
-    boot = bootstrap_interval(replicates)
+    try:
+        boot = bootstrap_interval(replicates)
+    except ValueError:  # no replicate converged: the interval is missing, and counted as such
+        boot = {"lower": np.nan, "upper": np.nan, "not_converged": len(replicates)}
+        base = {**base, "converged": False}
     rows.append({**base, "parameter": INDIRECT, "method": "bootstrap", "estimate": mc["estimate"],
                  "se": float(replicates.loc[replicates["converged"], "indirect"].std(ddof=1)),
                  "lower": boot["lower"], "upper": boot["upper"],

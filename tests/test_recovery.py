@@ -77,3 +77,22 @@ def test_replications_do_not_depend_on_how_they_are_scattered(small_config):
     assert np.allclose(wald["upper"] - wald["estimate"], wald["estimate"] - wald["lower"])
     table = recovery_table(summarise(together, population_values(small_config)))
     assert len(table) == len(LAGGED) + 2
+
+
+def test_a_replication_that_does_not_converge_is_kept_and_flagged(small_config, monkeypatch):
+    import recovery
+
+    converged = run_replications(small_config, [4], bootstrap=10, draws=5000, progress=False)
+    real_fit = recovery.fit_model
+
+    def failing_fit(*args, **kwargs):
+        result = real_fit(*args, **kwargs)
+        result.diagnostics["converged"] = False
+        return result
+
+    monkeypatch.setattr(recovery, "fit_model", failing_fit)
+    rows = run_replications(small_config, [3], bootstrap=10, draws=5000, progress=False)
+    assert len(rows) == len(LAGGED) + 2 and not rows["converged"].any()
+    assert rows[["lower", "upper"]].isna().all().all()
+    summary = summarise(pd.concat([rows, converged]), population_values(small_config))
+    assert (summary["not_converged"] == 1).all() and (summary["replications"] == 1).all()
