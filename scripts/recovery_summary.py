@@ -27,8 +27,6 @@ def summarise(results: pd.DataFrame, truth: dict[str, float]) -> pd.DataFrame:
     """
     order = {name: i for i, name in enumerate([*LAGGED, INDIRECT])}
     rows = []
-    # Header-only chunks (more scatter items than replications) read back as object columns.
-    results = results.astype({"converged": bool})
     for (parameter, method), group in results.groupby(["parameter", "method"], sort=False):
         ok = group[group["converged"]]
         true = truth[parameter]

@@ -12,7 +12,9 @@ from tables import markdown_table
 
 config = snakemake.config  # noqa: F821
 out = snakemake.output  # noqa: F821
-results = pd.concat([pd.read_csv(path) for path in snakemake.input.chunks], ignore_index=True)  # noqa: F821
+# Typed on reading: a scatter item without replications is a header-only CSV.
+results = pd.concat([pd.read_csv(path, dtype={"converged": bool}) for path in snakemake.input.chunks],  # noqa: F821
+                    ignore_index=True)
 results = results.sort_values(["replication", "parameter", "method"], kind="stable").reset_index(drop=True)
 expected = config["recovery"]["replications"]
 if results["replication"].nunique() != expected:

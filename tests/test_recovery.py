@@ -57,9 +57,7 @@ def test_coverage_band():
 
 @pytest.fixture(scope="module")
 def small_config():
-    config = overlaid_config(ROOT / "config" / "small.yaml")
-    config["monte_carlo"]["draws"] = 5000
-    return config
+    return overlaid_config(ROOT / "config" / "small.yaml")
 
 
 def test_replications_do_not_depend_on_how_they_are_scattered(small_config):

@@ -1,3 +1,7 @@
+# The filters shape the output as much as the sources do.
+LUA_FILTERS = sorted(Path("scripts/filters").glob("*.lua"))
+
+
 rule stage_figure:
     input:
         "results/figures/{name}.png",
@@ -14,8 +18,7 @@ rule stage_figure:
 rule render:
     input:
         manuscript_inputs(MANUSCRIPT_DIR),
-        # The filters shape the output as much as the sources do.
-        sorted(Path("scripts/filters").glob("*.lua")),
+        LUA_FILTERS,
         code=rule_code("rule_render.py"),
         qmd=f"{MANUSCRIPT_DIR}/index.qmd",
     output:
@@ -38,7 +41,7 @@ rule render:
 use rule render as render_supplement with:
     input:
         manuscript_inputs(MANUSCRIPT_DIR, "supplement.qmd"),
-        sorted(Path("scripts/filters").glob("*.lua")),
+        LUA_FILTERS,
         code=rule_code("rule_render.py"),
         qmd=f"{MANUSCRIPT_DIR}/supplement.qmd",
     output:
