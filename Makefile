@@ -11,9 +11,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CORES  ?= all
 SNAKEMAKE := $(BIN)/snakemake --cores $(CORES)
-# Config overlays, e.g. `make verify CONFIGFILE=config/small.yaml` (last: --configfile is greedy).
+# CONFIG: another trial's full config, replacing config/config.yaml (`make CONFIG=config/mytrial.yaml`).
+# CONFIGFILE: an overlay merged into it, for small variants. See config/README.md.
+CONFIG ?=
 CONFIGFILE ?=
-CONFIG_ARGS := $(if $(CONFIGFILE),--configfile $(CONFIGFILE))
+CONFIG_FILES := $(or $(CONFIG),config/config.yaml) $(CONFIGFILE)
+# Last on the command line: --configfile takes every word after it.
+CONFIG_ARGS := $(if $(CONFIG),--replace-workflow-config --configfile $(CONFIG_FILES),$(if $(CONFIGFILE),--configfile $(CONFIGFILE)))
+# Our packages, installed editable: engine, study logic, reporting, developer tools.
+PACKAGES := scripts/panelsem scripts/panelstudy scripts/panelreport scripts/paneltools
 
 .PHONY: all paper report test verify reference venv lavaan system-deps crosscheck bench lint format dag lock clean
 
@@ -30,7 +36,7 @@ verify: $(STAMP)
 # After an intended change of results: make the current build's numbers the reference.
 reference: $(STAMP)
 	$(SNAKEMAKE) results/verification/reported.csv $(CONFIG_ARGS)
-	$(BIN)/python scripts/verification.py results/verification/reported.csv config/config.yaml $(CONFIGFILE)
+	$(BIN)/python -m panelreport.verification results/verification/reported.csv $(CONFIG_FILES)
 
 # Self-contained HTML of the figures and tables with captions, after `make paper`.
 report: $(STAMP)
@@ -41,13 +47,14 @@ test: $(STAMP)
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null \
 	  || { echo "error: Python 3.11 is required (found: $$($(PYTHON) --version 2>&1)); set PYTHON=/path/to/python3.11"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the pinned dependencies into $(VENV)/ (about a minute, once)..."
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt 2>&1 \
 	  | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps $(addprefix -e ,$(PACKAGES))
 	touch $(STAMP)
 
 # Optional: R and lavaan for the cross-check rule and its tests (Debian/Ubuntu, as root).
@@ -65,8 +72,9 @@ crosscheck: $(STAMP)
 	$(SNAKEMAKE) crosscheck
 
 bench: $(STAMP)
-	$(BIN)/python scripts/bench_fiml.py
-	$(BIN)/python scripts/bench_bootstrap.py
+	$(BIN)/python -m paneltools.bench_cli
+	$(BIN)/python -m paneltools.bench_fiml
+	$(BIN)/python -m paneltools.bench_bootstrap
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint
@@ -77,7 +85,7 @@ format: $(STAMP)
 
 # The rule graph shown in the README.
 dag: $(STAMP)
-	$(BIN)/snakemake --rulegraph | $(BIN)/python scripts/draw_rulegraph.py docs/rulegraph.svg docs/rulegraph.png
+	$(BIN)/snakemake --rulegraph | $(BIN)/python -m paneltools.rulegraph docs/rulegraph.svg docs/rulegraph.png
 
 # Re-resolve the pins from requirements.in (needs the registry).
 lock:
@@ -85,7 +93,7 @@ lock:
 	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.in
 	.lock-venv/bin/python -m pip freeze --exclude-editable > requirements.txt
 	rm -rf .lock-venv
-	$(BIN)/python scripts/sync_environment.py requirements.txt environment.yml
+	$(BIN)/python -m paneltools.lock requirements.txt environment.yml
 
 clean:
 	rm -rf results/ resources/ manuscript/_build/ .snakemake/

@@ -6,12 +6,16 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
+# The default trial. `--configfile overlay.yaml` merges into it; another trial's full
+# config replaces it with `--replace-workflow-config --configfile trial.yaml`
+# (`make CONFIG=trial.yaml`, config/README.md).
 configfile: "config/config.yaml"
 
 
-# Jobs the recovery study is split into; results do not depend on it, so it is an
-# execution setting: `--set-scatter recovery=32` on a cluster.
+# Jobs the bootstrap and the recovery study are split into. Results do not depend on
+# them, so they are execution settings: `--set-scatter bootstrap=32 recovery=32`.
 scattergather:
+    bootstrap=4,
     recovery=4,
 
 

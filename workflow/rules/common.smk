@@ -1,16 +1,13 @@
-import sys
 from pathlib import Path
 
 from snakemake.utils import validate
 
-# Rule scripts and these helpers share the importable modules in scripts/.
-sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
-
-from code_dependencies import local_imports  # noqa: E402
-from config_checks import check_config  # noqa: E402
-from provenance import config_hash, git_state  # noqa: E402
-from render_manuscript import manuscript_inputs  # noqa: E402
-from seeds import derive_seed  # noqa: E402
+from paneltools.codedeps import local_imports
+from panelreport.provenance import config_hash, git_state
+from panelreport.render import manuscript_inputs
+from panelstudy.config import check_config
+from panelstudy.design import model_constructs
+from panelstudy.seeds import derive_seed
 
 # The concise all-errors report first; Snakemake's own validator then has nothing left to find.
 check_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
@@ -22,6 +19,9 @@ SYNTHETIC = config["data"]["source"] == "synthetic"
 RAW_DIR = "resources/synthetic/raw" if SYNTHETIC else config["data"]["raw_dir"]
 # Same pins as requirements.txt, plus Quarto and lavaan; used with --sdm conda.
 CONDA_ENV = "../../environment.yml"
+BASEDIR = Path(workflow.basedir)
+SOURCE_ROOTS = sorted(BASEDIR.glob("scripts/*/src"))
+ENGINE_DIR = "scripts/panelsem/src/panelsem"
 MANUSCRIPT_DIR = "manuscript"
 BUILD_DIR = f"{MANUSCRIPT_DIR}/_build"
 GENERATED = f"{MANUSCRIPT_DIR}/_generated"
@@ -32,8 +32,14 @@ SUPPLEMENT_OUTPUTS = [f"{BUILD_DIR}/supplement.{ext}" for ext in FORMATS]
 
 wildcard_constraints:
     alliance="|".join(ALLIANCE),
-    chunk=r"\d+",
     instrument="|".join(INSTRUMENTS),
+
+
+def rule_code(rule_name):
+    """The modules of our packages that the rule's script imports, as inputs (the
+    script itself is tracked by Snakemake's code trigger)."""
+    script = BASEDIR / "workflow" / "scripts" / f"{rule_name}.py"
+    return [str(Path(p).relative_to(BASEDIR)) for p in local_imports(script, SOURCE_ROOTS)]
 
 
 def rule_seed(name):
@@ -50,43 +56,97 @@ def validated_files():
     return {key: f"results/data/validated/{key}.csv" for key in INSTRUMENTS}
 
 
-def git_commit():
-    return git_state(workflow.basedir)["commit"]
+# --- what each rule uses of the config (its params; see config/README.md) ----------
 
 
-def config_sha256():
-    return config_hash(config)
+def pick(mapping, keys):
+    return {key: mapping[key] for key in keys if key in mapping}
 
 
-def rule_code(script):
-    """The local modules that a rule script imports, as inputs (see code_dependencies.py)."""
-    return local_imports(Path(workflow.basedir) / "scripts" / script)
+SCORING_KEYS = (
+    "items",
+    "item_min",
+    "item_max",
+    "reverse",
+    "score",
+    "min_items",
+    "domains",
+    "min_domains",
+    "weeks",
+)
+
+
+def scoring_rules():
+    """Per instrument: its items, range, keying, scoring rule and schedule."""
+    return {
+        key: pick(inst, SCORING_KEYS) for key, inst in config["instruments"].items()
+    }
+
+
+def contract_rules():
+    """What the data contract checks: columns, arms, missing-value codes, and per
+    instrument its file, rater, schedule, items and item range."""
+    keys = ("file", "rater", "weeks", "items", "item_min", "item_max")
+    return {
+        "data": pick(config["data"], ("columns", "arms", "missing_values")),
+        "instruments": {
+            key: pick(inst, keys) for key, inst in config["instruments"].items()
+        },
+    }
+
+
+def model_roles():
+    return pick(config["model"], ("alliance", "regulation", "depression", "waves"))
+
+
+def simulation_design():
+    """Everything the synthetic trial is drawn from."""
+    keys = (*SCORING_KEYS, "rater")
+    return {
+        "data": pick(config["data"], ("columns", "arms")),
+        "instruments": {
+            key: pick(inst, keys) for key, inst in config["instruments"].items()
+        },
+        "model": model_roles(),
+        "synthetic": config["synthetic"],
+    }
+
+
+def recovery_design():
+    """The synthetic trial, and how each replication of the recovery study analyses it."""
+    return {
+        "seed": config["seed"],
+        **simulation_design(),
+        "recovery": config["recovery"],
+        "monte_carlo": config["monte_carlo"],
+    }
+
+
+def labels():
+    return {key: inst["label"] for key, inst in config["instruments"].items()}
+
+
+def raters():
+    """Alliance raters, in the order of model.alliance (one fitted model each)."""
+    return [config["instruments"][key]["rater"] for key in ALLIANCE]
 
 
 def model_params(wildcards):
     """The three processes of one fit, as wide-panel column prefixes (alliance varies by rater)."""
-    keys = {
-        "A": wildcards.alliance,
-        "E": config["model"]["regulation"],
-        "D": config["model"]["depression"],
-    }
-    return {short: f"{key}_" for short, key in keys.items()}
+    return model_constructs(config["model"], wildcards.alliance)
 
 
-def bootstrap_seeds(chunk):
-    """Replicate index -> seed for one chunk. Seeds depend on the index only, so the
-    replicates (and both raters' resamples) are the same whatever the chunk count."""
-    n, chunks = config["bootstrap"]["replications"], config["bootstrap"]["chunks"]
-    first, last = chunk * n // chunks, (chunk + 1) * n // chunks
-    return {
-        rep: derive_seed(config["seed"], "bootstrap", rep) for rep in range(first, last)
-    }
+def scatter_range(scatteritem, total):
+    """Indices of item 'i-of-n' of `total` replicates: a contiguous block."""
+    i, n = (int(part) for part in scatteritem.split("-of-"))
+    return range((i - 1) * total // n, i * total // n)
 
 
-def config_digest(*sections):
-    """Hash of the config sections a rule script reads. Declared as a param, so that
-    changing those sections reruns the rule (Snakemake tracks params, not config)."""
-    return config_hash({key: config[key] for key in sections})
+def bootstrap_seeds(wildcards):
+    """Replicate index -> seed for one scatter item. Seeds depend on the index only, so
+    the replicates (and both raters' resamples) are the same whatever the split."""
+    reps = scatter_range(wildcards.scatteritem, config["bootstrap"]["replications"])
+    return {rep: derive_seed(config["seed"], "bootstrap", rep) for rep in reps}
 
 
 def report_figure(name, category, subcategory, label):

@@ -2,7 +2,7 @@ if SYNTHETIC:
 
     rule simulate:
         input:
-            code=rule_code("rule_simulate.py"),
+            code=rule_code("simulate"),
         output:
             **raw_files(),
             truth="resources/synthetic/truth.json",
@@ -11,16 +11,16 @@ if SYNTHETIC:
         conda:
             CONDA_ENV
         params:
-            config_digest=config_digest("data", "instruments", "model", "synthetic"),
+            design=simulation_design(),
             seed=rule_seed("simulate"),
         script:
-            "../../scripts/rule_simulate.py"
+            "../scripts/simulate.py"
 
 
 rule validate:
     input:
         **raw_files(),
-        code=rule_code("rule_validate.py"),
+        code=rule_code("validate"),
     output:
         **validated_files(),
         intake="results/data/intake.csv",
@@ -30,6 +30,6 @@ rule validate:
     conda:
         CONDA_ENV
     params:
-        config_digest=config_digest("data", "instruments"),
+        contract=contract_rules(),
     script:
-        "../../scripts/rule_validate.py"
+        "../scripts/validate.py"

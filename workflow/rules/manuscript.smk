@@ -1,5 +1,8 @@
 # The filters shape the output as much as the sources do.
-LUA_FILTERS = sorted(Path("scripts/filters").glob("*.lua"))
+LUA_FILTERS = sorted(
+    str(p.relative_to(BASEDIR))
+    for p in (BASEDIR / "scripts/panelreport/src/panelreport/filters").glob("*.lua")
+)
 
 
 rule stage_figure:
@@ -19,7 +22,7 @@ rule render:
     input:
         manuscript_inputs(MANUSCRIPT_DIR),
         LUA_FILTERS,
-        code=rule_code("rule_render.py"),
+        code=rule_code("render"),
         qmd=f"{MANUSCRIPT_DIR}/index.qmd",
     output:
         html=f"{BUILD_DIR}/index.html",
@@ -34,7 +37,7 @@ rule render:
         out_dir=lambda wildcards, output: Path(output.html).parent,
         article=None,
     script:
-        "../../scripts/rule_render.py"
+        "../scripts/render.py"
 
 
 # Same project, same renderer and variables: the supplement builds like the paper.
@@ -42,7 +45,7 @@ use rule render as render_supplement with:
     input:
         manuscript_inputs(MANUSCRIPT_DIR, "supplement.qmd"),
         LUA_FILTERS,
-        code=rule_code("rule_render.py"),
+        code=rule_code("render"),
         qmd=f"{MANUSCRIPT_DIR}/supplement.qmd",
     output:
         html=f"{BUILD_DIR}/supplement.html",

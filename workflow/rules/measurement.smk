@@ -1,7 +1,7 @@
 rule score:
     input:
         **validated_files(),
-        code=rule_code("rule_score.py"),
+        code=rule_code("score"),
     output:
         scores="results/scores/scores_long.csv",
         wide="results/scores/wide_panel.csv",
@@ -11,15 +11,15 @@ rule score:
     conda:
         CONDA_ENV
     params:
-        config_digest=config_digest("data", "instruments"),
+        instruments=scoring_rules(),
     script:
-        "../../scripts/rule_score.py"
+        "../scripts/score.py"
 
 
 rule measurement:
     input:
         **validated_files(),
-        code=rule_code("rule_measurement.py"),
+        code=rule_code("measurement"),
         scores="results/scores/scores_long.csv",
     output:
         reliability="results/measurement/reliability.csv",
@@ -38,6 +38,9 @@ rule measurement:
     conda:
         CONDA_ENV
     params:
-        config_digest=config_digest("data", "instruments", "model"),
+        instruments=scoring_rules(),
+        constructs={key: inst["construct"] for key, inst in config["instruments"].items()},
+        labels=labels(),
+        waves=config["model"]["waves"],
     script:
-        "../../scripts/rule_measurement.py"
+        "../scripts/measurement.py"

@@ -1,6 +1,6 @@
 rule fit_riclpm:
     input:
-        code=rule_code("rule_fit.py"),
+        code=rule_code("fit_riclpm"),
         wide="results/scores/wide_panel.csv",
     output:
         estimates="results/models/riclpm_{alliance}/estimates.csv",
@@ -18,37 +18,34 @@ rule fit_riclpm:
         waves=config["model"]["waves"],
         lagged=config["model"]["lagged"],
     script:
-        "../../scripts/rule_fit.py"
+        "../scripts/fit_riclpm.py"
 
 
-# Replicates are scattered over chunks so that they use every core, or a cluster.
+# Replicates are scattered over jobs so that they use every core, or a cluster.
 rule bootstrap_chunk:
     input:
-        code=rule_code("rule_bootstrap_chunk.py"),
+        code=rule_code("bootstrap_chunk"),
         wide="results/scores/wide_panel.csv",
     output:
-        "results/bootstrap/riclpm_{alliance}/chunk_{chunk}.csv",
+        "results/bootstrap/riclpm_{alliance}/{scatteritem}.csv",
     log:
-        "logs/bootstrap_{alliance}_{chunk}.log",
+        "logs/bootstrap_{alliance}_{scatteritem}.log",
     conda:
         CONDA_ENV
     params:
         constructs=model_params,
         waves=config["model"]["waves"],
-        seeds=lambda wildcards: bootstrap_seeds(int(wildcards.chunk)),
+        seeds=bootstrap_seeds,
     script:
-        "../../scripts/rule_bootstrap_chunk.py"
+        "../scripts/bootstrap_chunk.py"
 
 
 rule indirect:
     input:
-        code=rule_code("rule_indirect.py"),
+        code=rule_code("indirect"),
         estimates="results/models/riclpm_{alliance}/estimates.csv",
         vcov="results/models/riclpm_{alliance}/lagged_vcov.csv",
-        chunks=expand(
-            "results/bootstrap/riclpm_{{alliance}}/chunk_{chunk}.csv",
-            chunk=range(config["bootstrap"]["chunks"]),
-        ),
+        chunks=gather.bootstrap("results/bootstrap/riclpm_{{alliance}}/{scatteritem}.csv"),
     output:
         indirect="results/models/riclpm_{alliance}/indirect.csv",
         replicates="results/bootstrap/riclpm_{alliance}/replicates.csv",
@@ -58,16 +55,17 @@ rule indirect:
         CONDA_ENV
     params:
         draws=config["monte_carlo"]["draws"],
+        replications=config["bootstrap"]["replications"],
         seed=lambda wildcards: derive_seed(
             config["seed"], "monte_carlo", wildcards.alliance
         ),
     script:
-        "../../scripts/rule_indirect.py"
+        "../scripts/indirect.py"
 
 
 rule sensitivity:
     input:
-        code=rule_code("rule_sensitivity.py"),
+        code=rule_code("sensitivity"),
         wide="results/scores/wide_panel.csv",
     output:
         comparison="results/models/riclpm_{alliance}/sensitivity_comparison.csv",
@@ -81,13 +79,14 @@ rule sensitivity:
         waves=config["model"]["waves"],
         group_column="arm",
     script:
-        "../../scripts/rule_sensitivity.py"
+        "../scripts/sensitivity.py"
 
 
 # Reviewers' check against lavaan (`make crosscheck`); needs R with lavaan.
 rule lavaan_crosscheck:
     input:
-        code=rule_code("rule_lavaan_crosscheck.py"),
+        code=rule_code("lavaan_crosscheck"),
+        r_code=f"{ENGINE_DIR}/R/lavaan_fit.R",
         wide="results/scores/wide_panel.csv",
     output:
         comparison="results/models/riclpm_{alliance}/lavaan_comparison.csv",
@@ -100,7 +99,7 @@ rule lavaan_crosscheck:
         waves=config["model"]["waves"],
         lagged=config["model"]["lagged"],
     script:
-        "../../scripts/rule_lavaan_crosscheck.py"
+        "../scripts/lavaan_crosscheck.py"
 
 
 rule crosscheck:

@@ -3,7 +3,7 @@
 
 rule recovery_chunk:
     input:
-        code=rule_code("rule_recovery_chunk.py"),
+        code=rule_code("recovery_chunk"),
     output:
         "results/recovery/chunks/{scatteritem}.csv",
     log:
@@ -11,22 +11,15 @@ rule recovery_chunk:
     conda:
         CONDA_ENV
     params:
-        config_digest=config_digest(
-            "seed",
-            "data",
-            "instruments",
-            "model",
-            "synthetic",
-            "recovery",
-            "monte_carlo",
-        ),
+        design=recovery_design(),
+        scatteritem=lambda wildcards: wildcards.scatteritem,
     script:
-        "../../scripts/rule_recovery_chunk.py"
+        "../scripts/recovery_chunk.py"
 
 
 rule recovery:
     input:
-        code=rule_code("rule_recovery.py"),
+        code=rule_code("recovery"),
         chunks=gather.recovery("results/recovery/chunks/{scatteritem}.csv"),
     output:
         replications="results/recovery/replications.csv",
@@ -44,8 +37,8 @@ rule recovery:
     conda:
         CONDA_ENV
     params:
-        config_digest=config_digest(
-            "data", "instruments", "model", "synthetic", "recovery", "monte_carlo"
-        ),
+        lagged_effects=config["synthetic"]["lagged_effects"],
+        replications=config["recovery"]["replications"],
+        bootstrap=config["recovery"]["bootstrap"],
     script:
-        "../../scripts/rule_recovery.py"
+        "../scripts/recovery.py"

@@ -23,7 +23,7 @@ TABLE_PLACES = {
 
 rule tables:
     input:
-        code=rule_code("rule_tables.py"),
+        code=rule_code("tables"),
         intake="results/data/intake.csv",
         exclusions="results/scores/exclusions.csv",
         reliability="results/measurement/reliability.csv",
@@ -46,16 +46,20 @@ rule tables:
     conda:
         CONDA_ENV
     params:
-        config_digest=config_digest("data", "instruments", "model"),
-        alliance=ALLIANCE,
         tables=TABLES,
+        raters=raters(),
+        labels=labels(),
+        arms=config["data"]["arms"],
+        waves=config["model"]["waves"],
+        depression=config["model"]["depression"],
+        depression_weeks=config["instruments"][config["model"]["depression"]]["weeks"],
     script:
-        "../../scripts/rule_tables.py"
+        "../scripts/tables.py"
 
 
 rule claims:
     input:
-        code=rule_code("rule_claims.py"),
+        code=rule_code("claims"),
         lagged=expand("results/models/riclpm_{alliance}/lagged.csv", alliance=ALLIANCE),
         indirect=expand(
             "results/models/riclpm_{alliance}/indirect.csv", alliance=ALLIANCE
@@ -94,14 +98,14 @@ rule claims:
     conda:
         CONDA_ENV
     params:
-        config_digest=config_digest("instruments", "model"),
+        raters=raters(),
     script:
-        "../../scripts/rule_claims.py"
+        "../scripts/claims.py"
 
 
 rule bootstrap_figure:
     input:
-        code=rule_code("rule_bootstrap_figure.py"),
+        code=rule_code("bootstrap_figure"),
         replicates=expand(
             "results/bootstrap/riclpm_{alliance}/replicates.csv", alliance=ALLIANCE
         ),
@@ -118,14 +122,14 @@ rule bootstrap_figure:
     conda:
         CONDA_ENV
     params:
-        config_digest=config_digest("instruments", "model"),
+        raters=raters(),
     script:
-        "../../scripts/rule_bootstrap_figure.py"
+        "../scripts/bootstrap_figure.py"
 
 
 rule model_figures:
     input:
-        code=rule_code("rule_model_figures.py"),
+        code=rule_code("model_figures"),
         lagged=expand("results/models/riclpm_{alliance}/lagged.csv", alliance=ALLIANCE),
         scores="results/scores/scores_long.csv",
     output:
@@ -149,16 +153,23 @@ rule model_figures:
     conda:
         CONDA_ENV
     params:
-        config_digest=config_digest("instruments", "model"),
+        raters=raters(),
+        instruments=[
+            ALLIANCE[0],
+            config["model"]["regulation"],
+            config["model"]["depression"],
+        ],
+        labels=labels(),
+        waves=config["model"]["waves"],
         n_people=12,
         seed=rule_seed("individual_trajectories"),
     script:
-        "../../scripts/rule_model_figures.py"
+        "../scripts/model_figures.py"
 
 
 rule figures:
     input:
-        code=rule_code("rule_figures.py"),
+        code=rule_code("figures"),
         descriptives="results/measurement/descriptives.csv",
         retention="results/measurement/retention.csv",
     output:
@@ -178,15 +189,15 @@ rule figures:
     conda:
         CONDA_ENV
     params:
-        config_digest=config_digest("instruments"),
+        labels=labels(),
     script:
-        "../../scripts/rule_figures.py"
+        "../scripts/figures.py"
 
 
 rule provenance:
     input:
         **raw_files(),
-        code=rule_code("rule_provenance.py"),
+        code=rule_code("provenance"),
         requirements="requirements.txt",
     output:
         json="results/provenance.json",
@@ -197,15 +208,16 @@ rule provenance:
         CONDA_ENV
     params:
         # As params, a new commit or config reruns this rule (and so re-renders the paper).
-        commit=lambda wc: git_commit(),
-        config_sha256=config_sha256(),
+        commit=lambda wildcards: git_state(workflow.basedir)["commit"],
+        config_sha256=config_hash(config),
+        data_source=config["data"]["source"],
     script:
-        "../../scripts/rule_provenance.py"
+        "../scripts/provenance.py"
 
 
 rule variables:
     input:
-        code=rule_code("rule_variables.py"),
+        code=rule_code("variables"),
         sample="results/tables/sample.csv",
         retention="results/measurement/retention.csv",
         icc="results/measurement/icc.csv",
@@ -228,6 +240,13 @@ rule variables:
     conda:
         CONDA_ENV
     params:
-        config_digest=config_digest("seed", "data", "instruments", "model", "recovery"),
+        raters=raters(),
+        seed=config["seed"],
+        data=pick(config["data"], ("source", "raw_dir")),
+        model=model_roles(),
+        min_domains=config["instruments"][config["model"]["depression"]].get(
+            "min_domains", ""
+        ),
+        recovery=config["recovery"],
     script:
-        "../../scripts/rule_variables.py"
+        "../scripts/variables.py"

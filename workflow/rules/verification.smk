@@ -13,7 +13,7 @@ REPORTED = [
 
 rule reported_values:
     input:
-        code=rule_code("rule_reported_values.py"),
+        code=rule_code("reported_values"),
         reported=REPORTED,
     output:
         "results/verification/reported.csv",
@@ -24,12 +24,12 @@ rule reported_values:
     params:
         exclude=config["verification"]["exclude"],
     script:
-        "../../scripts/rule_reported_values.py"
+        "../scripts/reported_values.py"
 
 
 rule verify:
     input:
-        code=rule_code("rule_verify.py"),
+        code=rule_code("verify"),
         reported="results/verification/reported.csv",
         reference=config["verification"]["reference"],
     output:
@@ -42,4 +42,4 @@ rule verify:
         tolerance=config["verification"]["tolerance"],
         exclude=config["verification"]["exclude"],
     script:
-        "../../scripts/rule_verify.py"
+        "../scripts/verify.py"

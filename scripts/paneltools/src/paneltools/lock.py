@@ -1,0 +1,32 @@
+"""Write environment.yml from requirements.txt so conda users get the same pins.
+
+Usage: python -m paneltools.lock requirements.txt environment.yml
+"""
+
+import sys
+from pathlib import Path
+
+HEADER = """\
+# Generated from requirements.txt by paneltools.lock (`make lock`); do not edit.
+# Conda users: `conda env create -f environment.yml`, then `snakemake --cores all`.
+name: alliance-riclpm
+channels:
+  - conda-forge
+  - nodefaults
+dependencies:
+  - python=3.11
+  - pip
+  - quarto
+  - r-lavaan=0.6.14
+  - pip:
+"""
+
+
+def environment_yaml(requirements: str) -> str:
+    pins = [line.strip() for line in requirements.splitlines() if "==" in line and not line.lstrip().startswith("#")]
+    return HEADER + "".join(f"      - {pin}\n" for pin in pins)
+
+
+if __name__ == "__main__":
+    source, target = sys.argv[1:3]
+    Path(target).write_text(environment_yaml(Path(source).read_text()))
