@@ -39,7 +39,9 @@ def rule_code(rule_name):
     """The modules of our packages that the rule's script imports, as inputs (the
     script itself is tracked by Snakemake's code trigger)."""
     script = BASEDIR / "workflow" / "scripts" / f"{rule_name}.py"
-    return [str(Path(p).relative_to(BASEDIR)) for p in local_imports(script, SOURCE_ROOTS)]
+    return [
+        str(Path(p).relative_to(BASEDIR)) for p in local_imports(script, SOURCE_ROOTS)
+    ]
 
 
 def rule_seed(name):
@@ -99,13 +101,25 @@ def model_roles():
     return pick(config["model"], ("alliance", "regulation", "depression", "waves"))
 
 
-def simulation_design():
+# What the synthetic trial's item generator reads of an instrument.
+SIMULATION_KEYS = (
+    "items",
+    "item_min",
+    "item_max",
+    "score",
+    "domains",
+    "weeks",
+    "rater",
+)
+
+
+def simulation_design(instrument_keys=SIMULATION_KEYS):
     """Everything the synthetic trial is drawn from."""
-    keys = (*SCORING_KEYS, "rater")
     return {
         "data": pick(config["data"], ("columns", "arms")),
         "instruments": {
-            key: pick(inst, keys) for key, inst in config["instruments"].items()
+            key: pick(inst, instrument_keys)
+            for key, inst in config["instruments"].items()
         },
         "model": model_roles(),
         "synthetic": config["synthetic"],
@@ -116,14 +130,24 @@ def recovery_design():
     """The synthetic trial, and how each replication of the recovery study analyses it."""
     return {
         "seed": config["seed"],
-        **simulation_design(),
+        **simulation_design((*SCORING_KEYS, "rater")),
         "recovery": config["recovery"],
         "monte_carlo": config["monte_carlo"],
     }
 
 
-def labels():
-    return {key: inst["label"] for key, inst in config["instruments"].items()}
+def labels(keys=None):
+    return {
+        key: inst["label"]
+        for key, inst in config["instruments"].items()
+        if keys is None or key in keys
+    }
+
+
+def study_data():
+    """The data source, and where real data are read from (only then)."""
+    data = config["data"]
+    return pick(data, ("source", "raw_dir") if data["source"] == "raw" else ("source",))
 
 
 def raters():

@@ -39,7 +39,9 @@ rule measurement:
         CONDA_ENV
     params:
         instruments=scoring_rules(),
-        constructs={key: inst["construct"] for key, inst in config["instruments"].items()},
+        constructs={
+            key: inst["construct"] for key, inst in config["instruments"].items()
+        },
         labels=labels(),
         waves=config["model"]["waves"],
     script:

@@ -45,7 +45,9 @@ rule indirect:
         code=rule_code("indirect"),
         estimates="results/models/riclpm_{alliance}/estimates.csv",
         vcov="results/models/riclpm_{alliance}/lagged_vcov.csv",
-        chunks=gather.bootstrap("results/bootstrap/riclpm_{{alliance}}/{scatteritem}.csv"),
+        chunks=gather.bootstrap(
+            "results/bootstrap/riclpm_{{alliance}}/{scatteritem}.csv"
+        ),
     output:
         indirect="results/models/riclpm_{alliance}/indirect.csv",
         replicates="results/bootstrap/riclpm_{alliance}/replicates.csv",

@@ -52,7 +52,9 @@ rule tables:
         arms=config["data"]["arms"],
         waves=config["model"]["waves"],
         depression=config["model"]["depression"],
-        depression_weeks=config["instruments"][config["model"]["depression"]]["weeks"],
+        depression_first_week=min(
+            config["instruments"][config["model"]["depression"]]["weeks"]
+        ),
     script:
         "../scripts/tables.py"
 
@@ -127,6 +129,14 @@ rule bootstrap_figure:
         "../scripts/bootstrap_figure.py"
 
 
+# One instrument per process: the first alliance rater's, regulation and depression.
+PLOTTED_INSTRUMENTS = [
+    ALLIANCE[0],
+    config["model"]["regulation"],
+    config["model"]["depression"],
+]
+
+
 rule model_figures:
     input:
         code=rule_code("model_figures"),
@@ -154,12 +164,8 @@ rule model_figures:
         CONDA_ENV
     params:
         raters=raters(),
-        instruments=[
-            ALLIANCE[0],
-            config["model"]["regulation"],
-            config["model"]["depression"],
-        ],
-        labels=labels(),
+        instruments=PLOTTED_INSTRUMENTS,
+        labels=labels(PLOTTED_INSTRUMENTS),
         waves=config["model"]["waves"],
         n_people=12,
         seed=rule_seed("individual_trajectories"),
@@ -242,7 +248,7 @@ rule variables:
     params:
         raters=raters(),
         seed=config["seed"],
-        data=pick(config["data"], ("source", "raw_dir")),
+        data=study_data(),
         model=model_roles(),
         min_domains=config["instruments"][config["model"]["depression"]].get(
             "min_domains", ""

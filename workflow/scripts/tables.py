@@ -23,7 +23,7 @@ def per_rater(paths, read=pd.read_csv):
 
 built = {
     "sample": (tables.sample_table(pd.read_csv(inp.scores, dtype={"id": str}), params.arms, params.depression,
-                                   min(params.depression_weeks), max(params.waves)),
+                                   params.depression_first_week, max(params.waves)),
                "Sample by treatment arm"),
     "data_quality": (tables.data_quality_table(pd.read_csv(inp.intake), pd.read_csv(inp.exclusions, dtype={"id": str}),
                                                labels),

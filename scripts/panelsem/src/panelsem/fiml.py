@@ -71,7 +71,7 @@ class Patterns:
 
 
 
-def _unique_rows(obs: np.ndarray):
+def unique_rows(obs: np.ndarray):
     """np.unique(obs, axis=0, return_inverse=True) for a boolean matrix (rows in
     lexicographic order, False first), and the rows sorted by pattern, stably.
 
@@ -108,7 +108,7 @@ def patterns_from_array(y: np.ndarray, weights: np.ndarray | None = None) -> Pat
     if len(y) == 0:
         raise ValueError("no row has any observed value")
     p = y.shape[1]
-    uniq, inverse, by_row = _unique_rows(obs)
+    uniq, inverse, by_row = unique_rows(obs)
     # Order patterns by bucket: the number of missing variables rounded up to a
     # power of two (then by np.unique's order, so the layout is deterministic).
     # _masked_inverse handles a bucket as one contiguous batch, padding missing

@@ -12,6 +12,7 @@ submodule) counts as the whole package: its names are loaded lazily.
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -49,14 +50,27 @@ class SourceRoots:
         return ""
 
 
-def _resolve(node: ast.ImportFrom, package: str, is_init: bool) -> str:
+def _resolve(module: str | None, level: int, package: str, is_init: bool) -> str:
     """The absolute module of a `from ... import` (relative imports resolved)."""
-    if not node.level:
-        return node.module or ""
+    if not level:
+        return module or ""
     parts = package.split(".") if package else []
     # In a package's __init__, "." is the package itself; elsewhere its parent.
-    keep = len(parts) - node.level + (1 if is_init else 0)
-    return ".".join(parts[:max(keep, 0)] + ([node.module] if node.module else []))
+    keep = len(parts) - level + (1 if is_init else 0)
+    return ".".join(parts[:max(keep, 0)] + ([module] if module else []))
+
+
+@lru_cache(maxsize=None)
+def _import_nodes(path: str, mtime_ns: int) -> tuple:
+    """(module, level, names) of every import statement of a file; cached by content
+    age, since every parse of the workflow asks again for the same files."""
+    found = []
+    for node in ast.walk(ast.parse(Path(path).read_text())):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, None, ()) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            found.append((node.module, node.level, tuple(alias.name for alias in node.names)))
+    return tuple(found)
 
 
 def dependencies(path: Path, sources: SourceRoots) -> set[Path]:
@@ -64,27 +78,24 @@ def dependencies(path: Path, sources: SourceRoots) -> set[Path]:
     package, is_init = sources.package_of(path), path.name == "__init__.py"
     out: set[Path] = set()
 
-    def whole(dotted: str) -> bool:
+    def whole(dotted: str) -> None:
         folder = sources.packages.get(dotted)
         if folder is not None and _lazy(folder):
             out.update(folder.rglob("*.py"))
-            return True
-        return False
 
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                out.update(sources.with_parents(alias.name))
-                whole(alias.name)
-        elif isinstance(node, ast.ImportFrom):
-            base = _resolve(node, package, is_init)
-            out.update(sources.with_parents(base))
-            for alias in node.names:
-                sub = f"{base}.{alias.name}"
-                if sources.module_file(sub) is not None:
-                    out.update(sources.with_parents(sub))
-                else:
-                    whole(base)  # a name handed out lazily: it may live anywhere in the package
+    for module, level, names in _import_nodes(str(path), path.stat().st_mtime_ns):
+        if level is None:  # import a.b.c
+            out.update(sources.with_parents(module))
+            whole(module)
+            continue
+        base = _resolve(module, level, package, is_init)
+        out.update(sources.with_parents(base))
+        for name in names:
+            sub = f"{base}.{name}"
+            if sources.module_file(sub) is not None:
+                out.update(sources.with_parents(sub))
+            else:
+                whole(base)  # a name handed out lazily: it may live anywhere in the package
     return out
 
 
@@ -102,6 +113,7 @@ def local_imports(script: str | Path, roots) -> list[str]:
     return sorted(str(p) for p in seen)
 
 
+@lru_cache(maxsize=None)
 def _lazy(package_dir: Path) -> bool:
     """Whether a package hands out its names lazily (a module-level __getattr__)."""
     tree = ast.parse((package_dir / "__init__.py").read_text())

@@ -8,7 +8,9 @@ from pathlib import Path
 
 HEADER = """\
 # Generated from requirements.txt by paneltools.lock (`make lock`); do not edit.
-# Conda users: `conda env create -f environment.yml`, then `snakemake --cores all`.
+# Conda users: `conda env create -f environment.yml`, `conda activate alliance-riclpm`,
+# `sh environment.post-deploy.sh` (this repository's packages), then `snakemake --cores all`.
+# With `--sdm conda` Snakemake runs environment.post-deploy.sh itself.
 name: alliance-riclpm
 channels:
   - conda-forge

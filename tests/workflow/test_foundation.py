@@ -4,10 +4,13 @@ import hashlib
 import json
 import re
 
-from conftest import ROOT
-from provenance import config_hash, pinned_packages, provenance, sha256_file
-from seeds import derive_seed
-from sync_environment import environment_yaml
+from pathlib import Path
+
+from panelreport.provenance import config_hash, pinned_packages, provenance, sha256_file
+from panelstudy.seeds import derive_seed
+from paneltools.lock import environment_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_seeds_are_stable_and_distinct():
@@ -27,7 +30,7 @@ def test_config_hash_ignores_key_order():
 def test_provenance_records_hashes_and_versions(tmp_path, config):
     data = tmp_path / "x.csv"
     data.write_bytes(b"id,week\n1,1\n")
-    record = provenance(config, {"x": str(data)}, ROOT, ROOT / "requirements.txt")
+    record = provenance(config_hash(config), "synthetic", {"x": str(data)}, ROOT, ROOT / "requirements.txt")
     assert record["data_files"]["x"]["sha256"] == hashlib.sha256(b"id,week\n1,1\n").hexdigest()
     assert record["data_files"]["x"]["sha256"] == sha256_file(data)
     assert re.fullmatch(r"3\.11\.\d+", record["python"])
@@ -49,4 +52,4 @@ def test_every_dependency_is_pinned_and_installed():
 
 def test_environment_yml_in_step_with_requirements():
     expected = environment_yaml((ROOT / "requirements.txt").read_text())
-    assert (ROOT / "environment.yml").read_text() == expected, "run `make lock` (or scripts/sync_environment.py)"
+    assert (ROOT / "environment.yml").read_text() == expected, "run `make lock` (or python -m paneltools.lock)"

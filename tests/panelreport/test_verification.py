@@ -5,7 +5,7 @@ import io
 import pandas as pd
 import pytest
 
-from verification import (
+from panelreport.verification import (
     VerificationError,
     compare,
     line,

@@ -17,23 +17,21 @@ and our log-likelihood is the higher one, checked below); standard errors within
 import numpy as np
 import pytest
 
-import lavaan_crosscheck as lc
-import riclpm
-import sem_engine
-import wide_simulation as ws
+from panelsem import lavaan as lc
+from panelsem import simulate as ws
+from panelsem import spec as riclpm
+from panelsem.fit import fit_model
+from panelstudy.data_contract import input_paths, validate_inputs
+from panelstudy.scoring import score_all, wide_panel
 
-REASON = lc.lavaan_status()
-pytestmark = [
-    pytest.mark.lavaan,
-    pytest.mark.skipif(REASON is not None, reason=f"lavaan cross-check needs R + lavaan: {REASON}"),
-]
+pytestmark = pytest.mark.needs("lavaan")
 
 WAVES = list(range(1, 11))
 
 
 def run_case(data, tmp_path_factory, name, spec=None):
     spec = spec or riclpm.build_riclpm(ws.DEFAULT_CONSTRUCTS, WAVES)
-    ours = sem_engine.fit_model(data, spec)
+    ours = fit_model(data, spec)
     lav = lc.run_lavaan(data, spec, tmp_path_factory.mktemp(name))
     return ours, lav, lc.compare(ours, lav)
 
@@ -113,18 +111,13 @@ def test_small_model_agrees_tightly(tmp_path_factory):
     assert fit["abs_diff"].max() < 1e-5
 
 
-def test_small_handwritten_sample(tmp_path_factory):
+def test_small_handwritten_sample(tmp_path_factory, repo_root, handwritten_config):
     """30 hand-typed participants, 3 waves: plain L-BFGS-B stalls at the start values
     here (its first step leaves the positive-definite region); the damped Newton
     fallback must still reach lavaan's maximum."""
-    from conftest import ROOT, overlaid_config
-    from data_contract import input_paths, validate_inputs
-    from scoring import score_all, wide_panel
-
-    fixture = ROOT / "tests" / "fixtures" / "handwritten"
-    config = overlaid_config(fixture / "config.yaml")
-    validated = validate_inputs(input_paths(config, str(fixture)), config)
-    wide = wide_panel(score_all(validated, config), config)
+    config = handwritten_config
+    validated = validate_inputs(input_paths(config, str(repo_root / config["data"]["raw_dir"])), config)
+    wide = wide_panel(score_all(validated, config["instruments"]), config["instruments"])
     constructs = {"A": "sai_patient_", "E": "ersq_", "D": "qids_"}
     spec = riclpm.build_riclpm(constructs, config["model"]["waves"])
     ours, lav, table = run_case(wide, tmp_path_factory, "handwritten", spec)

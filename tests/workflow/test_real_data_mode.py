@@ -6,18 +6,16 @@ import shutil
 import pytest
 import yaml
 
-from conftest import copy_workflow, snakemake
-
 pytestmark = pytest.mark.e2e
 
 
-def test_handwritten_real_data_run_end_to_end(tmp_path):
+def test_handwritten_real_data_run_end_to_end(tmp_path, copy_workflow, snakemake):
     """data.source: raw on hand-typed files (not generator output): validated, scored,
     fitted to convergence, and rendered without the synthetic-data banner."""
     import json
 
     workdir = copy_workflow(tmp_path / "wf")
-    snakemake(workdir, "--cores", "2", "--configfile", "tests/fixtures/handwritten/config.yaml")
+    snakemake(workdir, "--cores", "2", "--replace-workflow-config", "--configfile", ".test/handwritten/config.yaml")
     assert not (workdir / "resources").exists(), "the generator ran in real-data mode"
     for rater in ("sai_patient", "sai_therapist"):
         diagnostics = json.loads((workdir / f"results/models/riclpm_{rater}/diagnostics.json").read_text())
@@ -26,15 +24,19 @@ def test_handwritten_real_data_run_end_to_end(tmp_path):
     assert "sai_patient.csv" in intake
     html = (workdir / "manuscript/_build/index.html").read_text()
     assert "Synthetic data" not in html
-    assert "tests/fixtures/handwritten" in html
+    assert ".test/handwritten" in html
+    # Every reported number of the real-data path against its committed reference.
+    verify = snakemake(workdir, "--cores", "2", "verify", "--replace-workflow-config", "--configfile",
+                       ".test/handwritten/config.yaml")
+    assert re.search(r"^VERIFIED: (\d+) reported numbers checked; \1 pass$", verify.stdout + verify.stderr, re.M)
 
 
-def test_corrupt_input_stops_before_any_analysis(tmp_path):
+def test_corrupt_input_stops_before_any_analysis(tmp_path, copy_workflow, snakemake):
     """Bad raw files stop the run at `validate`: all problems named in its log, and
     no validated, scored or modelled output left behind."""
     workdir = copy_workflow(tmp_path / "wf")
     raw = workdir / "data" / "raw"
-    fixture = workdir / "tests" / "fixtures" / "handwritten"
+    fixture = workdir / ".test" / "handwritten"
     for csv in fixture.glob("*.csv"):
         shutil.copy(csv, raw / csv.name)
     qids = raw / "qids.csv"
@@ -50,7 +52,8 @@ def test_corrupt_input_stops_before_any_analysis(tmp_path):
     overlay["data"]["raw_dir"] = "data/raw"
     (tmp_path / "overlay.yaml").write_text(yaml.safe_dump(overlay))
 
-    result = snakemake(workdir, "--cores", "2", "--configfile", str(tmp_path / "overlay.yaml"), check=False)
+    result = snakemake(workdir, "--cores", "2", "--replace-workflow-config", "--configfile", str(tmp_path / "overlay.yaml"),
+                       check=False)
     assert result.returncode != 0
     log = (workdir / "logs" / "validate.log").read_text()
     assert re.search(r"qids\.csv\s+4\s+qids01\s+7\s+in_range", log), log

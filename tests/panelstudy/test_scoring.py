@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from csv_output import write_csv
-from scoring import NO_ROW, exclusions, read_validated, score_all, score_instrument, wide_panel
+from panelsem.io import write_csv
+from panelstudy.scoring import NO_ROW, exclusions, read_validated, score_all, score_instrument, wide_panel
 
-CONFIG = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "config.yaml").read_text())
+CONFIG = yaml.safe_load((Path(__file__).resolve().parents[2] / ".test" / "small" / "config.yaml").read_text())
 COLUMNS = CONFIG["data"]["columns"]
 QIDS = CONFIG["instruments"]["qids"]
 SAI = CONFIG["instruments"]["sai_patient"]
@@ -139,7 +139,7 @@ def small_validated():
 
 
 def test_score_all_fills_grid_with_reasons():
-    scores = score_all(small_validated(), small_config())
+    scores = score_all(small_validated(), small_config()["instruments"])
     # 2 participants (union of ids) x (2 SAI weeks + 2 QIDS weeks)
     assert len(scores) == 8
     b_sai = scores[(scores["id"] == "B") & (scores["instrument"] == "sai_patient")]
@@ -151,7 +151,7 @@ def test_score_all_fills_grid_with_reasons():
 
 
 def test_wide_panel_layout():
-    wide = wide_panel(score_all(small_validated(), small_config()), small_config())
+    wide = wide_panel(score_all(small_validated(), small_config()["instruments"]), small_config()["instruments"])
     assert list(wide.columns) == ["id", "arm", "sai_patient_1", "sai_patient_2", "qids_0", "qids_1"]
     assert list(wide["id"]) == ["A", "B"]
     assert wide.loc[0, "sai_patient_1"] == pytest.approx(3.5)  # mean of 1..6
@@ -163,21 +163,21 @@ def test_raw_column_names_do_not_apply_to_validated_tables():
     # data.columns names the raw files' columns; validated tables use id/arm/week/rater.
     config = small_config()
     config["data"]["columns"] = {"id": "subject", "arm": "group", "week": "wk", "rater": "who"}
-    assert len(score_all(small_validated(), config)) == 8
+    assert len(score_all(small_validated(), config["instruments"])) == 8
 
 
 def test_participant_in_two_arms_is_an_error():
     validated = small_validated()
     validated["qids"].loc[0, "arm"] = "IPDT"  # A is ICBT in the SAI table
     with pytest.raises(ValueError, match="'A'"):
-        score_all(validated, small_config())
+        score_all(validated, small_config()["instruments"])
 
 
 def test_week_off_schedule_is_an_error():
     config = small_config()
     config["instruments"]["sai_patient"]["weeks"] = [1]
     with pytest.raises(ValueError, match=r"\[2\]"):
-        score_all(small_validated(), config)
+        score_all(small_validated(), config["instruments"])
 
 
 def test_csv_round_trip_is_byte_stable(tmp_path):

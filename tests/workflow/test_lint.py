@@ -4,16 +4,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT, snakemake
 
-
-def test_snakemake_lint_is_clean():
-    result = snakemake(ROOT, "--lint", check=False)
+def test_snakemake_lint_is_clean(repo_root, snakemake):
+    result = snakemake(repo_root, "--lint", check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Congratulations, your workflow is in a good condition!" in result.stdout + result.stderr
 
 
-def test_snakefmt_clean():
+def test_snakefmt_clean(repo_root):
     exe = Path(sys.executable).parent / "snakefmt"
-    result = subprocess.run([str(exe), "--check", "Snakefile", "workflow/rules"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([str(exe), "--check", "Snakefile", "workflow/rules"], cwd=repo_root, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -10,9 +10,9 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from render_manuscript import ManuscriptError, expand, manuscript_inputs, render
+from panelreport.render import ManuscriptError, expand, manuscript_inputs, render
 
-DEMO = Path(__file__).parent / "fixtures" / "manuscript_demo"
+DEMO = Path(__file__).parent / "manuscript_demo"
 
 
 def copy_demo(dest: Path) -> Path:

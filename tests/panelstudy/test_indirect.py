@@ -1,14 +1,13 @@
-"""Indirect effect intervals and the claims verdicts, against independent computations."""
+"""Indirect effect intervals, against independent computations."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import riclpm
-import sem_engine
-import wide_simulation as ws
-from claims import claims_table, verdict
-from indirect_effects import (REPLICATE_GRAD_TOL, bootstrap_interval, bootstrap_replicates, monte_carlo_interval,
+from panelsem import spec as riclpm
+import panelsem
+from panelsem import simulate as ws
+from panelstudy.indirect import (REPLICATE_GRAD_TOL, bootstrap_interval, bootstrap_replicates, monte_carlo_interval,
                               path_estimates, resample, resample_rows)
 
 
@@ -56,31 +55,6 @@ def test_path_estimates_needs_invariant_labels():
         path_estimates(est)
 
 
-@pytest.mark.parametrize(("lower", "upper", "sign", "expected"), [
-    (-0.5, -0.1, -1, "supported"),
-    (0.1, 0.5, -1, "contradicted"),
-    (-0.1, 0.2, +1, "not supported (CI includes 0)"),
-    (0.1, 0.5, +1, "supported"),
-])
-def test_verdict(lower, upper, sign, expected):
-    assert verdict(lower, upper, sign) == expected
-
-
-def test_claims_table_uses_patient_truth_only():
-    lagged = {r: pd.DataFrame({"outcome": ["D", "D", "E"], "predictor": ["A", "E", "A"], "est": [-0.5, -0.6, 0.1],
-                               "ci_lower": [-0.8, -0.9, 0.05], "ci_upper": [-0.2, -0.3, 0.15], "p": [0.001, 0.002, 0.003]})
-              for r in ("patient", "therapist")}
-    indirect = {r: pd.DataFrame([{"estimate": -0.06, "boot_lower": -0.1, "boot_upper": -0.02, "boot_p": 0.01}])
-                for r in ("patient", "therapist")}
-    truth = {"lagged_effects": [[0.3, 0, 0], [0.12, 0.3, 0], [-0.61, -0.2, 0.3]], "indirect_effect": {"value": -0.024}}
-    table = claims_table(lagged, indirect, truth).set_index("Claim")
-    row = table.loc["Emotion regulation predicts next week's depression"]
-    assert row["True value"] == -0.2 and row["CI covers truth"] == "NO"  # -0.2 is outside [-0.9, -0.3]
-    assert table.loc["Alliance predicts next week's emotion regulation", "True value"] == 0.12
-    assert pd.isna(table.loc["Therapist-rated alliance predicts next week's depression", "True value"])
-    assert "True value" not in claims_table(lagged, indirect, None)
-
-
 AED = {"A": "a_", "E": "e_", "D": "d_"}
 LABELS = ["b_D_A", "b_D_E", "b_E_A"]
 
@@ -90,8 +64,8 @@ def panel():
     """Small three-construct panel on which some resamples put an RI variance at its bound."""
     data = ws.simulate_wide(n=150, waves=4, constructs=AED, seed=1)
     spec = riclpm.build_riclpm(AED, [1, 2, 3, 4])
-    full = sem_engine.fit_model(data, spec)
-    return data, spec, full, sem_engine.Refitter(data, spec, full, grad_tol=REPLICATE_GRAD_TOL)
+    full = panelsem.fit_model(data, spec)
+    return data, spec, full, panelsem.Refitter(data, spec, full, grad_tol=REPLICATE_GRAD_TOL)
 
 
 def test_fast_refit_matches_cold_fit(panel):
@@ -106,7 +80,7 @@ def test_fast_refit_matches_cold_fit(panel):
         if not used_fast:
             continue
         fast += 1
-        cold = sem_engine.fit_model(data.iloc[rows].reset_index(drop=True), spec, se=False, fit_measures=False)
+        cold = panelsem.fit_model(data.iloc[rows].reset_index(drop=True), spec, se=False, fit_measures=False)
         assert converged and cold.diagnostics["converged"]
         assert np.all(np.abs(x - cold.params) < 0.01 * se)
     assert fast >= 4
@@ -122,12 +96,12 @@ def test_refit_falls_back_to_fit_model(panel):
             old_path[seed] = (x, converged)
     # Resamples whose optimum has a variance at its bound, which the quasi-Newton steps leave alone.
     assert old_path
-    forced = sem_engine.Refitter(data, spec, full.params, grad_tol=REPLICATE_GRAD_TOL)
+    forced = panelsem.Refitter(data, spec, full.params, grad_tol=REPLICATE_GRAD_TOL)
     forced.MAX_STEPS = 1  # cannot reach grad_tol from the start in one step
     old_path[99] = forced.refit(resample_rows(len(data), 99))[:2]
     assert not forced.refit(resample_rows(len(data), 99))[2]
     for seed, (x, converged) in old_path.items():
-        fit = sem_engine.fit_model(resample(data, seed), spec, start=full, se=False, fit_measures=False,
+        fit = panelsem.fit_model(resample(data, seed), spec, start=full, se=False, fit_measures=False,
                                    grad_tol=REPLICATE_GRAD_TOL)
         np.testing.assert_array_equal(x, fit.params)
         assert converged == fit.diagnostics["converged"]
@@ -141,7 +115,7 @@ def test_bootstrap_replicates_as_refits_of_resamples(panel):
     pd.testing.assert_frame_equal(reps, bootstrap_replicates(data, spec, full, seeds, LABELS, progress=False))
     se = full.estimates.drop_duplicates("label").set_index("label")["se"]
     for row in reps.itertuples():
-        fit = sem_engine.fit_model(resample(data, row.seed), spec, start=full, se=False, fit_measures=False,
+        fit = panelsem.fit_model(resample(data, row.seed), spec, start=full, se=False, fit_measures=False,
                                    grad_tol=REPLICATE_GRAD_TOL)
         assert row.converged == fit.diagnostics["converged"]
         old = path_estimates(fit.estimates, LABELS)

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT, overlaid_config
-from recovery import INDIRECT, LAGGED, population_values, run_replications, scatter_indices
-from recovery_summary import coverage_band, recovery_table, summarise
+from panelreport.recovery_report import recovery_table
+from panelstudy.recovery import (INDIRECT, LAGGED, coverage_band, population_values, run_replications,
+                                 scatter_indices, summarise)
 
 
 def test_scatter_items_partition_the_replications():
@@ -21,8 +21,8 @@ def test_scatter_items_partition_the_replications():
 
 
 def test_population_values_are_the_configured_B(config):
-    values = population_values(config)
     B = np.array(config["synthetic"]["lagged_effects"])
+    values = population_values(B)
     assert values["b_D_A"] == B[2, 0] and values["b_E_A"] == B[1, 0] and values["b_A_D"] == B[0, 2]
     assert values[INDIRECT] == pytest.approx(B[1, 0] * B[2, 1])
     assert set(values) == {*LAGGED, INDIRECT}
@@ -55,9 +55,9 @@ def test_coverage_band():
     assert coverage_band(10)[1] == 1.0
 
 
-@pytest.fixture(scope="module")
-def small_config():
-    return overlaid_config(ROOT / "config" / "small.yaml")
+@pytest.fixture
+def small_config(config):
+    return config
 
 
 def test_replications_do_not_depend_on_how_they_are_scattered(small_config):
@@ -73,12 +73,12 @@ def test_replications_do_not_depend_on_how_they_are_scattered(small_config):
     assert together["converged"].all()
     wald = together[together["method"] == "Wald"]
     assert np.allclose(wald["upper"] - wald["estimate"], wald["estimate"] - wald["lower"])
-    table = recovery_table(summarise(together, population_values(small_config)))
+    table = recovery_table(summarise(together, population_values(np.array(small_config["synthetic"]["lagged_effects"]))))
     assert len(table) == len(LAGGED) + 2
 
 
 def test_a_replication_that_does_not_converge_is_kept_and_flagged(small_config, monkeypatch):
-    import recovery
+    from panelstudy import recovery
 
     converged = run_replications(small_config, [4], bootstrap=10, draws=5000, progress=False)
     real_fit = recovery.fit_model
@@ -92,5 +92,5 @@ def test_a_replication_that_does_not_converge_is_kept_and_flagged(small_config, 
     rows = run_replications(small_config, [3], bootstrap=10, draws=5000, progress=False)
     assert len(rows) == len(LAGGED) + 2 and not rows["converged"].any()
     assert rows[["lower", "upper"]].isna().all().all()
-    summary = summarise(pd.concat([rows, converged]), population_values(small_config))
+    summary = summarise(pd.concat([rows, converged]), population_values(np.array(small_config["synthetic"]["lagged_effects"])))
     assert (summary["not_converged"] == 1).all() and (summary["replications"] == 1).all()

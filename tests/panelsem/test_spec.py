@@ -4,16 +4,15 @@ import re
 
 import pytest
 
-import fiml
-import riclpm
+from panelsem import spec as riclpm
+from panelsem.model import Matrices
 
-ABC = {"A": "sai_patient_", "E": "ersq_", "D": "qids_"}
+ABC = {"A": "alliance_", "E": "regulation_", "D": "depression_"}
 WAVES = list(range(1, 11))
 
 
 def n_free(spec):
-    m = fiml.FastFIMLModel(spec.description)
-    return sum(p.active for p in m.parameters.values())
+    return Matrices(spec).k
 
 
 @pytest.mark.parametrize(
@@ -32,7 +31,7 @@ def test_parameter_count(lagged, ri, expected):
     # lavaan syntax: same free parameters, labels counted once
     free_terms = 0
     labels = set()
-    for line in spec.lavaan.splitlines():
+    for line in spec.syntax.splitlines():
         lhs, op, rhs = re.match(r"(\S+) (=~|~~|~) (.*)", line).groups()
         for term in rhs.split(" + "):
             if term == "1":
@@ -47,31 +46,31 @@ def test_parameter_count(lagged, ri, expected):
 def test_explicit_overrides():
     spec = riclpm.build_riclpm(ABC, [1, 2, 3])
     for col in spec.observed:
-        assert f"{col} ~~ 0*{col}" in spec.description
-        assert f"{col} ~ 1" in spec.lavaan
+        assert f"{col} ~~ 0*{col}" in spec.syntax
+        assert f"{col} ~ 1" in spec.syntax
     for a in ABC:
         for b in ABC:
-            assert re.search(rf"RI_{a} ~~ .*0\*w_{b}1\b", spec.lavaan)
-    # no free residual (theta) parameter in semopy's model
-    m = fiml.FastFIMLModel(spec.description)
-    assert not any(
-        p.active and loc.matrix is m.mx_theta for p in m.parameters.values() for loc in p.locations
-    )
+            assert re.search(rf"RI_{a} ~~ .*0\*w_{b}1\b", spec.syntax)
+    # no free residual (theta) parameter
+    assert not any(name == "theta" for name, _, _ in Matrices(spec).locations)
 
 
 def test_lagged_labels():
     inv = riclpm.build_riclpm(ABC, [1, 2, 4, 5])
-    assert inv.lagged[("D", "A")] == "b_D_A"
-    assert inv.description.count("b_D_A*") == 3  # waves 2, 4, 5 (4 follows 2)
-    assert "w_D4 ~ b_D_A*w_A2" in inv.description
+    assert inv.lagged[("D", "A")] == ("b_D_A",)
+    assert inv.syntax.count("b_D_A*") == 3  # waves 2, 4, 5 (4 follows 2)
+    assert "w_D4 ~ b_D_A*w_A2" in inv.syntax
+    assert inv.lags_invariant and len(inv.lag_labels()) == 9
     free = riclpm.build_riclpm(ABC, [1, 2, 4, 5], lagged="free")
-    assert free.lagged[("E", "A")] == ["b_E_A_2", "b_E_A_4", "b_E_A_5"]
+    assert free.lagged[("E", "A")] == ("b_E_A_2", "b_E_A_4", "b_E_A_5")
+    assert not free.lags_invariant and free.effect_of_label()["b_E_A_4"] == ("E", "A")
 
 
 def test_clpm_has_no_random_intercepts():
     spec = riclpm.build_riclpm(ABC, [1, 2], random_intercepts=False)
-    assert "RI_" not in spec.description
-    assert spec.observed == ["sai_patient_1", "ersq_1", "qids_1", "sai_patient_2", "ersq_2", "qids_2"]
+    assert "RI_" not in spec.syntax
+    assert spec.observed == ["alliance_1", "regulation_1", "depression_1", "alliance_2", "regulation_2",
+                             "depression_2"]
 
 
 @pytest.mark.parametrize(

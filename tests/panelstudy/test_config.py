@@ -1,18 +1,19 @@
 """The config is checked before any rule runs, and every problem is named."""
 
 import copy
+from pathlib import Path
 
 import pytest
 import yaml
 
-from config_checks import ConfigError, check_config
-from conftest import ROOT, snakemake
+from panelstudy.config import ConfigError, check_config
 
-SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
 
-def test_default_config_is_valid(config):
+def test_test_configs_are_valid(config, handwritten_config):
     check_config(config, SCHEMA)
+    check_config(handwritten_config, SCHEMA)
 
 
 @pytest.mark.parametrize(
@@ -44,16 +45,24 @@ def test_bad_value_is_named(config, mutate, named):
 def test_all_problems_reported_at_once(config):
     bad = copy.deepcopy(config)
     bad["seed"] = "x"
-    bad["bootstrap"]["chunks"] = 0
+    bad["bootstrap"]["replications"] = 0
     with pytest.raises(ConfigError) as caught:
         check_config(bad, SCHEMA)
-    assert "seed:" in str(caught.value) and "bootstrap.chunks:" in str(caught.value)
+    assert "seed:" in str(caught.value) and "bootstrap.replications:" in str(caught.value)
 
 
-def test_snakemake_stops_before_any_rule(tmp_path):
+def test_a_retired_key_says_what_replaces_it(config):
+    """Forks with a config from before the bootstrap moved to scattergather."""
+    config["bootstrap"]["chunks"] = 4
+    with pytest.raises(ConfigError) as caught:
+        check_config(config, SCHEMA)
+    assert "bootstrap.chunks: removed" in str(caught.value) and "--set-scatter bootstrap=N" in str(caught.value)
+
+
+def test_snakemake_stops_before_any_rule(tmp_path, repo_root, snakemake, small_args):
     override = tmp_path / "bad.yaml"
     override.write_text(yaml.safe_dump({"data": {"source": "synthetik"}, "seed": 1.5}))
-    result = snakemake(ROOT, "--dry-run", "--configfile", str(override), check=False)
+    result = snakemake(repo_root, "--dry-run", *small_args(override), check=False)
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "data.source: 'synthetik' is not one of ['synthetic', 'raw']" in output

@@ -9,9 +9,9 @@ import pytest
 import yaml
 from scipy.optimize import minimize
 
-from descriptives import descriptives_by_arm_week, icc_table, random_intercept_reml, retention_by_week
+from panelstudy.descriptives import descriptives_by_arm_week, icc_table, random_intercept_reml, retention_by_week
 
-CONFIG = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "config.yaml").read_text())
+CONFIG = yaml.safe_load((Path(__file__).resolve().parents[2] / ".test" / "small" / "config.yaml").read_text())
 
 
 def test_icc_balanced_hand_example():
@@ -81,7 +81,7 @@ def one_instrument_config(weeks):
 
 
 def test_descriptives_hand_computed():
-    out = descriptives_by_arm_week(scores_fixture(), one_instrument_config([1]))
+    out = descriptives_by_arm_week(scores_fixture(), list(one_instrument_config([1])["instruments"]))
     icbt = out[out["arm"] == "ICBT"].iloc[0]
     # mean 12 / 4 = 3; squared deviations 4 + 1 + 0 + 9 = 14 -> SD sqrt(14 / 3)
     sd = np.sqrt(14 / 3)
@@ -103,7 +103,7 @@ def test_retention_counts():
         validated[item] = [1.0, 2.0, 3.0, 6.0, np.nan, 4.0]
     validated = validated[validated["id"] != "F"]  # F randomised via another instrument only
     other = pd.DataFrame({"id": ["F", "G"], "arm": "IPDT", "week": 1})
-    out = retention_by_week(scores_fixture(), {"sai_patient": validated, "other": other}, config)
+    out = retention_by_week(scores_fixture(), {"sai_patient": validated, "other": other}, config["instruments"])
     row = out.iloc[0]
     # randomised: A-G = 7; responded: A-D (E all missing); scored: A, B, C, D, F = 5
     assert (row["randomised"], row["responded"], row["scored"]) == (7, 4, 5)
@@ -123,7 +123,7 @@ def test_icc_table_uses_model_waves_and_both_mean_models():
         "week": [0] * 3 + [1] * 3 + [2] * 3,
         "score": [9, 5, 1, 1, 6, 7, 3, 4, 9],
     }).astype({"score": float})
-    table = icc_table(scores, config)
+    table = icc_table(scores, config["instruments"], config["model"]["waves"])
     assert list(table["mean_model"]) == ["grand mean", "week means"]
     assert (table["weeks"] == "1-2").all()
     assert (table["n_obs"] == 6).all()

@@ -10,12 +10,13 @@ import pytest
 from scipy import stats
 from scipy.stats import multivariate_normal
 
-import fiml
-import fit_measures
-import fit_riclpm
-import riclpm
-import sem_engine
-import wide_simulation as ws
+from panelsem import cli, fiml, fit_measures
+from panelsem import simulate as ws
+from panelsem.fit import fit_model
+from panelsem.problem import FIMLProblem
+from panelsem.results import lagged_effects, ri_correlations
+from panelsem.semopy_bridge import semopy_model
+from panelsem.spec import build_riclpm
 
 AE = {"A": "a_", "E": "e_"}
 
@@ -64,40 +65,40 @@ def test_sigma_mu_gradient_matches_finite_differences():
 @pytest.fixture(scope="module")
 def small():
     data = ws.simulate_wide(n=120, waves=4, constructs=AE, seed=3)
-    spec = riclpm.build_riclpm(AE, [1, 2, 3, 4])
-    model = fiml.FastFIMLModel(spec.description)
-    model.load(data)
-    return data, spec, model
+    spec = build_riclpm(AE, [1, 2, 3, 4])
+    return data, spec, FIMLProblem(data, spec)
 
 
 @pytest.mark.parametrize("lagged, ri", [("invariant", True), ("free", True), ("invariant", False)])
 def test_model_gradient_matches_finite_differences(small, lagged, ri):
     data = small[0]
-    model = fiml.FastFIMLModel(riclpm.build_riclpm(AE, [1, 2, 3, 4], lagged, ri).description)
-    model.load(data)
+    prob = FIMLProblem(data, build_riclpm(AE, [1, 2, 3, 4], lagged, ri))
     rng = np.random.default_rng(0)
-    x = model.param_vals + 0.01 * rng.standard_normal(len(model.param_vals))
-    f, g = model.obj_grad_fiml(x)
-    assert f == pytest.approx(model.obj_fiml(x))
+    x = prob.start_values() + 0.01 * rng.standard_normal(prob.k)
+    f, g = prob.fg(x)
+    assert f == pytest.approx(prob.f(x))
     h = 1e-6
-    fd = np.array([
-        (model.obj_fiml(x + h * e) - model.obj_fiml(x - h * e)) / (2 * h)
-        for e in np.eye(len(x))
-    ])
+    fd = np.array([(prob.f(x + h * e) - prob.f(x - h * e)) / (2 * h) for e in np.eye(len(x))])
     np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-4)
 
 
-def test_objective_matches_semopy_stock_fiml(small):
-    """semopy's own (slow) FIML omits the constant sum_g n_g k_g log(2 pi)."""
-    import semopy
-
-    data, spec, model = small
-    stock = semopy.ModelMeans(spec.description, cov_diag=True)
-    stock.load(data)
+@pytest.mark.parametrize("kind", [{}, {"lagged": "free"}, {"random_intercepts": False}, {"slopes": True}])
+def test_objective_and_parameters_match_semopys(small, kind):
+    """semopy reads the same syntax into the same free parameters, in the same order,
+    and its own (slow) FIML gives the same -2 log L, less the constant
+    sum_g n_g k_g log(2 pi) that it omits."""
+    data = small[0]
+    spec = build_riclpm(AE, [1, 2, 3, 4], **kind)
+    prob = FIMLProblem(data, spec)
+    x = prob.start_values() + 0.01 * np.random.default_rng(2).standard_normal(prob.k)
+    stock = semopy_model(spec, data, params=x)
     stock.prepare_fiml()
-    x = model.param_vals
-    const = fiml.LOG2PI * float(model.patterns.n @ model.patterns.n_vars)
-    assert model.obj_fiml(x) - const == pytest.approx(stock.obj_fiml(x), rel=1e-10)
+    names = [n for n, p in stock.parameters.items() if p.active]
+    labels = [n if not n.startswith("_") else None for n in names]
+    assert [lab for lab in labels if lab] == [n for n in prob.names if n.startswith("b_")]
+    assert len(names) == prob.k
+    const = fiml.LOG2PI * float(prob.pat.n @ prob.pat.n_vars)
+    assert prob.f(x) - const == pytest.approx(stock.obj_fiml(x), rel=1e-10)
 
 
 def test_saturated_em_complete_data_is_sample_moments():
@@ -147,14 +148,14 @@ def test_srmr_by_hand():
 def test_fit_model_warm_start_and_diagnostics(small):
     data, spec, _ = small
     data = pd.concat([data, pd.DataFrame([[np.nan] * data.shape[1]], columns=data.columns)])
-    res = sem_engine.fit_model(data, spec)
+    res = fit_model(data, spec)
     d = res.diagnostics
     assert d["converged"] and d["grad_norm"] < 1e-3
     assert d["rows_dropped_all_missing"] == 1 and res.fit["n"] == 120
     # at the optimum the model is no better than the saturated model
     assert res.fit["loglik"] <= res.fit["loglik_h1"] + 1e-8
     assert list(res.vcov.index) == res.param_names
-    warm = sem_engine.fit_model(data, spec, start=res, se=False, fit_measures=False)
+    warm = fit_model(data, spec, start=res, se=False, fit_measures=False)
     np.testing.assert_allclose(warm.params, res.params, atol=1e-6)
     assert warm.diagnostics["iterations"] <= 5
     cols = ["lhs", "op", "rhs", "label", "est", "se", "z", "p", "std_all"]
@@ -164,19 +165,19 @@ def test_fit_model_warm_start_and_diagnostics(small):
 def test_standard_errors_from_observed_information(small):
     """SE = sqrt(diag(inverse of half the Hessian of -2 log L)), Hessian here by
     central differences of the objective only (no analytic gradient)."""
-    data, spec, model = small
-    res = sem_engine.fit_model(data, spec)
+    data, spec, prob = small
+    res = fit_model(data, spec)
     x = res.params
     free = [0, 5, len(x) - 1]
     h = 1e-4 * np.maximum(1, np.abs(x))
     hess = np.empty((len(x), len(x)))
-    f0 = model.obj_fiml(x)
+    f0 = prob.f(x)
     for i in range(len(x)):
         for j in range(i, len(x)):
             ei, ej = np.eye(len(x))[i] * h[i], np.eye(len(x))[j] * h[j]
             hess[i, j] = hess[j, i] = (
-                model.obj_fiml(x + ei + ej) - model.obj_fiml(x + ei - ej)
-                - model.obj_fiml(x - ei + ej) + model.obj_fiml(x - ei - ej)
+                prob.f(x + ei + ej) - prob.f(x + ei - ej)
+                - prob.f(x - ei + ej) + prob.f(x - ei - ej)
             ) / (4 * h[i] * h[j])
     assert np.isfinite(f0)
     se = np.sqrt(np.diag(np.linalg.inv(0.5 * hess)))
@@ -186,7 +187,7 @@ def test_standard_errors_from_observed_information(small):
 def test_heywood_case_is_flagged():
     """No between-person variance: an RI variance estimate goes to the 0 bound."""
     data = ws.simulate_wide(n=150, waves=4, constructs=AE, seed=8, ri_sd=0.0)
-    res = sem_engine.fit_model(data, riclpm.build_riclpm(AE, [1, 2, 3, 4]))
+    res = fit_model(data, build_riclpm(AE, [1, 2, 3, 4]))
     names = [h["parameter"] for h in res.diagnostics["heywood"]]
     assert names and all("RI_" in n for n in names)
     assert any(h["at_bound"] for h in res.diagnostics["heywood"])
@@ -194,16 +195,16 @@ def test_heywood_case_is_flagged():
 
 def test_missing_prefix_is_named():
     data = ws.simulate_wide(n=30, waves=3, constructs=AE, seed=7)
-    spec = riclpm.build_riclpm({"A": "a_", "E": "er_"}, [1, 2, 3])
+    spec = build_riclpm({"A": "a_", "E": "er_"}, [1, 2, 3])
     with pytest.raises(KeyError, match="prefix 'er_' matches none"):
-        sem_engine.fit_model(data, spec)
-    spec = riclpm.build_riclpm(AE, [1, 2, 3])
+        fit_model(data, spec)
+    spec = build_riclpm(AE, [1, 2, 3])
     data["e_2"] = np.nan
     with pytest.raises(ValueError, match="e_2"):
-        sem_engine.fit_model(data, spec)
+        fit_model(data, spec)
     data["e_2"] = "x"
     with pytest.raises(TypeError, match="e_2"):
-        sem_engine.fit_model(data, spec)
+        fit_model(data, spec)
 
 
 def test_cli_writes_deterministic_outputs(tmp_path):
@@ -211,8 +212,8 @@ def test_cli_writes_deterministic_outputs(tmp_path):
     csv = tmp_path / "wide.csv"
     data.to_csv(csv, index=False)
     args = [str(csv), "--construct", "A=a_", "--construct", "E=e_", "--waves", "1-4"]
-    assert fit_riclpm.main(args + ["--out", str(tmp_path / "o1")]) == 0
-    assert fit_riclpm.main(args + ["--out", str(tmp_path / "o2")]) == 0
+    assert cli.main(["fit", *args, "--out", str(tmp_path / "o1")]) == 0
+    assert cli.main(["fit", *args, "--out", str(tmp_path / "o2")]) == 0
     for name in ["estimates.csv", "fit.csv", "diagnostics.json"]:
         assert (tmp_path / "o1" / name).read_bytes() == (tmp_path / "o2" / name).read_bytes()
     est = pd.read_csv(tmp_path / "o1" / "estimates.csv")
@@ -220,26 +221,23 @@ def test_cli_writes_deterministic_outputs(tmp_path):
     fit = pd.read_csv(tmp_path / "o1" / "fit.csv").set_index("measure")["value"]
     assert fit["df"] == 8 * 9 / 2 + 8 - (8 + 3 + 9 + 3 + 4)  # moments - free parameters
     assert json.loads((tmp_path / "o1" / "diagnostics.json").read_text())["converged"]
-    assert fit_riclpm.main([str(csv), "--construct", "A=zz_", "--waves", "1-4",
-                            "--out", str(tmp_path / "o3")]) == 1
+    assert cli.main(["fit", str(csv), "--construct", "A=zz_", "--waves", "1-4",
+                     "--out", str(tmp_path / "o3")]) == 1
 
 
 def test_summary_tables(small):
     data, spec, _ = small
-    res = sem_engine.fit_model(data, spec, se=False, fit_measures=False)
-    lag = sem_engine.lagged_effects(res, spec)
+    res = fit_model(data, spec, se=False, fit_measures=False)
+    lag = lagged_effects(res, spec)
     assert len(lag) == 3 * 4  # 3 lags x (2 outcomes x 2 predictors)
     row = lag[(lag.outcome == "E") & (lag.predictor == "A") & (lag.wave == 3)].iloc[0]
     # std_all by hand from the implied within-person variances
-    model = fiml.FastFIMLModel(spec.description)
-    model.load(data)
-    model.update_matrices(res.params)
-    _, _, _, c = model.implied()
-    lat = c @ model.mx_psi @ c.T
-    inner = list(model.vars["inner"])
-    v = {n: lat[i, i] for i, n in enumerate(inner)}
+    mx = FIMLProblem(data, spec).matrices
+    _, _, _, c = mx.implied(res.params)
+    lat = c @ mx.psi @ c.T
+    v = {n: lat[i, i] for i, n in enumerate(mx.latent)}
     assert row["std_all"] == pytest.approx(row["est"] * np.sqrt(v["w_A2"] / v["w_E3"]))
-    ri = sem_engine.ri_correlations(res, spec)
+    ri = ri_correlations(res)
     off = ri[ri.lhs != ri.rhs].iloc[0]
     assert off["corr"] == pytest.approx(off["est"] / np.sqrt(v[off["lhs"]] * v[off["rhs"]]))
 
@@ -248,7 +246,7 @@ def test_unique_rows_is_numpys():
     rng = np.random.default_rng(9)
     for p in (1, 3, 12):
         obs = rng.random((60, p)) < 0.7
-        uniq, inverse, by_row = fiml._unique_rows(obs)
+        uniq, inverse, by_row = fiml.unique_rows(obs)
         ref, ref_inverse = np.unique(obs, axis=0, return_inverse=True)
         np.testing.assert_array_equal(uniq, ref)
         np.testing.assert_array_equal(inverse, ref_inverse.ravel())
@@ -280,17 +278,14 @@ def test_weighted_patterns_equal_duplicated_rows(seed):
 
 
 def test_weighted_model_objective_equals_duplicated_data(small):
-    data, spec, model = small
+    data, spec, prob = small
     rows = np.random.default_rng(4).integers(0, len(data), len(data))
-    dup = fiml.FastFIMLModel(spec.description)
-    dup.load(data.iloc[rows].reset_index(drop=True))
-    weighted = fiml.FastFIMLModel(spec.description)
-    weighted.load(data)
-    y = data[list(weighted.vars["observed"])].to_numpy(dtype=float)
-    weighted.patterns = fiml.patterns_from_array(y, np.bincount(rows, minlength=len(data)))
-    x = model.param_vals + 0.01 * np.random.default_rng(1).standard_normal(len(model.param_vals))
-    fw, gw = weighted.obj_grad_fiml(x)
-    fd, gd = dup.obj_grad_fiml(x)
+    dup = FIMLProblem(data.iloc[rows].reset_index(drop=True), spec)
+    y = data[prob.obs].to_numpy(dtype=float)
+    weighted = fiml.patterns_from_array(y, np.bincount(rows, minlength=len(data)))
+    x = prob.start_values() + 0.01 * np.random.default_rng(1).standard_normal(prob.k)
+    fw, gw = prob.fg(x, weighted)
+    fd, gd = dup.fg(x)
     assert fw == pytest.approx(fd, rel=1e-12)
     np.testing.assert_allclose(gw, gd, rtol=1e-8, atol=1e-8)
 

@@ -11,23 +11,20 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-import fiml
-from conftest import ROOT
-import lavaan_crosscheck as lc
-import riclpm
-import sem_engine
-import sensitivity
-import wide_simulation as ws
+from panelsem.model import Matrices
+from panelsem import lavaan as lc
+from panelsem import spec as riclpm
+import panelsem
+from panelstudy import sensitivity
+from panelsem import simulate as ws
 
 ABC = {"A": "sai_patient_", "E": "ersq_", "D": "qids_"}
 AE = {"A": "a_", "E": "e_"}
 W5 = [1, 2, 3, 4, 5]
-LAVAAN = lc.lavaan_status()
 
 
 def n_free(spec):
-    m = fiml.FastFIMLModel(spec.description)
-    return sum(p.active for p in m.parameters.values())
+    return Matrices(spec).k
 
 
 def with_slopes(data, constructs, waves, sd=0.15, seed=0):
@@ -47,12 +44,12 @@ def with_slopes(data, constructs, waves, sd=0.15, seed=0):
 def test_slopes_false_leaves_syntax_unchanged():
     # Hashes of the syntax the builder wrote before the slopes option existed.
     default = riclpm.build_riclpm(ABC, list(range(1, 11)))
-    assert hashlib.sha256(default.lavaan.encode()).hexdigest() == \
+    assert hashlib.sha256(default.syntax.encode()).hexdigest() == \
         "e986daa4afc88219d7fbc3b56e6f65fedb9a3369083097ae8971a1afa883a6f4"
     clpm = riclpm.build_riclpm(AE, [1, 3, 4, 7], lagged="free", random_intercepts=False)
-    assert hashlib.sha256(clpm.lavaan.encode()).hexdigest() == \
+    assert hashlib.sha256(clpm.syntax.encode()).hexdigest() == \
         "c6c3f5ed1ff692c8ee2379a3434511de7e06d9db2241ebbaf9fa862f550ec6bb"
-    assert not default.slopes and "S_" not in default.lavaan
+    assert not default.slopes and "S_" not in default.syntax
 
 
 def test_lcmsr_parameter_count():
@@ -61,14 +58,13 @@ def test_lcmsr_parameter_count():
     sr = riclpm.build_riclpm(ABC, list(range(1, 11)), slopes=True)
     # 2K intercepts and slopes with all (co)variances instead of K intercepts
     assert n_free(sr) - n_free(ri) == (2 * k) * (2 * k + 1) // 2 - k * (k + 1) // 2
-    assert sr.description == sr.lavaan
 
 
 def test_lcmsr_loadings_and_zero_covariances():
     spec = riclpm.build_riclpm(AE, [1, 3, 4, 7], slopes=True)
-    line = next(ln for ln in spec.lavaan.splitlines() if ln.startswith("S_A =~"))
+    line = next(ln for ln in spec.syntax.splitlines() if ln.startswith("S_A =~"))
     assert line == "S_A =~ 0*a_1 + 2*a_3 + 3*a_4 + 6*a_7"
-    text = spec.lavaan
+    text = spec.syntax
     for a in ("RI_A", "RI_E", "S_A", "S_E"):
         for b in ("w_A1", "w_E1"):
             assert re.search(rf"^{a} ~~ .*\b0\*{b}\b", text, re.M), (a, b)
@@ -87,7 +83,7 @@ def test_lcmsr_errors():
 # --- likelihood-ratio test --------------------------------------------------------
 
 def test_lr_test_against_closed_form():
-    r = sensitivity.lr_test({"loglik": -100.0, "npar": 10}, {"loglik": -95.0, "npar": 13})
+    r = panelsem.lr_test({"loglik": -100.0, "npar": 10}, {"loglik": -95.0, "npar": 13})
     x = 10.0
     # chi-square survival function with 3 df in closed form
     p3 = 2 * stats.norm.sf(np.sqrt(x)) + np.sqrt(2 * x / np.pi) * np.exp(-x / 2)
@@ -95,7 +91,7 @@ def test_lr_test_against_closed_form():
     assert r["df_diff"] == 3
     assert r["p"] == pytest.approx(p3, rel=1e-12)
     with pytest.raises(ValueError, match="more parameters"):
-        sensitivity.lr_test({"loglik": -95.0, "npar": 13}, {"loglik": -100.0, "npar": 10})
+        panelsem.lr_test({"loglik": -95.0, "npar": 13}, {"loglik": -100.0, "npar": 10})
 
 
 # --- the whole set on a small panel -----------------------------------------------
@@ -147,11 +143,11 @@ def test_comparison_table_by_hand(small_run):
 def test_comparisons_match_separate_fits(small_panel, small_run):
     """The table's logliks are those of fits made here directly."""
     cmp = small_run.comparison.set_index("comparison")
-    clpm = sem_engine.fit_model(small_panel, riclpm.build_riclpm(AE, W5, random_intercepts=False), se=False)
+    clpm = panelsem.fit_model(small_panel, riclpm.build_riclpm(AE, W5, random_intercepts=False), se=False)
     assert cmp.loc["RI-CLPM vs CLPM", "loglik_restricted"] == pytest.approx(clpm.fit["loglik"], abs=1e-5)
-    sr = sem_engine.fit_model(small_panel, riclpm.build_riclpm(AE, W5, slopes=True), se=False)
+    sr = panelsem.fit_model(small_panel, riclpm.build_riclpm(AE, W5, slopes=True), se=False)
     assert cmp.loc["RI-CLPM vs LCM-SR", "loglik_full"] == pytest.approx(sr.fit["loglik"], abs=1e-5)
-    ll_arms = sum(sem_engine.fit_model(small_panel[small_panel["arm"] == g], riclpm.build_riclpm(AE, W5),
+    ll_arms = sum(panelsem.fit_model(small_panel[small_panel["arm"] == g], riclpm.build_riclpm(AE, W5),
                                        se=False, fit_measures=False).fit["loglik"] for g in ("ICBT", "IPDT"))
     assert cmp.loc["multigroup: lags equal vs free across arms", "loglik_full"] == pytest.approx(ll_arms, abs=1e-5)
 
@@ -164,7 +160,7 @@ def test_models_table(small_run):
     assert not any(c.startswith("b_D_") for c in m.columns)  # no depression construct here
     # free lags: the summary is the plain mean of the per-wave estimates
     free = small_run.fits[sensitivity.FREE]
-    per_wave = sem_engine.lagged_effects(free, small_run.specs[sensitivity.FREE])
+    per_wave = panelsem.lagged_effects(free, small_run.specs[sensitivity.FREE])
     mean = per_wave[(per_wave["outcome"] == "E") & (per_wave["predictor"] == "A")]["est"].mean()
     row = m[m["model"] == sensitivity.FREE].iloc[0]
     assert row["b_E_A"] == pytest.approx(mean)
@@ -177,7 +173,7 @@ def test_models_table(small_run):
     assert arms.iloc[0]["b_E_A"] == pytest.approx(e.loc[e["label"] == "b_E_A", "est"].iloc[0])
 
 
-def test_rule_script(small_panel, tmp_path):
+def test_rule_script(small_panel, tmp_path, repo_root):
     wide = small_panel.rename(columns=lambda c: c.replace("a_", "alli_").replace("e_", "emo_"))
     wide.insert(0, "id", [f"P{i:03d}" for i in range(len(wide))])
     path = tmp_path / "wide.csv"
@@ -189,7 +185,7 @@ def test_rule_script(small_panel, tmp_path):
         output=SimpleNamespace(**{k: str(v) for k, v in out.items()}),
         log=[str(tmp_path / "log.txt")],
     )
-    runpy.run_path(str(ROOT / "scripts" / "rule_sensitivity.py"), init_globals={"snakemake": snake})
+    runpy.run_path(str(repo_root / "workflow" / "scripts" / "sensitivity.py"), init_globals={"snakemake": snake})
     comparison = pd.read_csv(out["comparison"])
     assert len(comparison) == 4 and comparison["chisq_diff"].notna().all()
     assert len(pd.read_csv(out["models"])) == 8
@@ -199,15 +195,14 @@ def test_rule_script(small_panel, tmp_path):
 
 # --- lavaan -------------------------------------------------------------------------
 
-@pytest.mark.lavaan
-@pytest.mark.skipif(LAVAAN is not None, reason=f"needs R + lavaan: {LAVAAN}")
+@pytest.mark.needs("lavaan")
 def test_lcmsr_agrees_with_lavaan(tmp_path):
     # 6 waves: with 5 some seeds put a slope or intercept variance on the boundary,
     # where lavaan (unbounded variances) and we (bounded) legitimately differ.
     w6 = list(range(1, 7))
     data = with_slopes(ws.simulate_wide(n=300, waves=6, constructs=AE, seed=21), AE, w6, sd=0.3, seed=4)
     spec = riclpm.build_riclpm(AE, w6, slopes=True)
-    ours = sem_engine.fit_model(data, spec)
+    ours = panelsem.fit_model(data, spec)
     assert ours.diagnostics["converged"] and not ours.diagnostics["heywood"]
     lav = lc.run_lavaan(data, spec, tmp_path)
     table = lc.compare(ours, lav)

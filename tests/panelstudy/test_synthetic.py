@@ -9,12 +9,17 @@ import pandas as pd
 import pytest
 import yaml
 
-from data_contract import validate_inputs
-from synthetic_trial import domain_total, simulate_trial, write_trial
+from panelstudy.data_contract import validate_inputs
+from panelstudy.synthetic import domain_total, simulate_trial, write_trial
 
-ROOT = Path(__file__).resolve().parents[1]
-CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = yaml.safe_load((ROOT / ".test" / "small" / "config.yaml").read_text())
+CONFIG["synthetic"]["n_per_arm"] = 136  # the trial's size: the expectations below are counts of it
 SEED = CONFIG["seed"]
+
+
+def paths_in(directory: Path) -> dict[str, str]:
+    return {key: str(directory / spec["file"]) for key, spec in CONFIG["instruments"].items()}
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +30,14 @@ def trial():
 @pytest.fixture(scope="module")
 def written(tmp_path_factory, trial):
     out = tmp_path_factory.mktemp("raw")
-    paths = write_trial(*trial, out, out / "truth.json", CONFIG)
+    paths = paths_in(out)
+    write_trial(*trial, paths, out / "truth.json")
     return paths, out / "truth.json"
 
 
 def file_bytes(tables, truth, directory):
-    paths = write_trial(tables, truth, directory, directory / "truth.json", CONFIG)
+    paths = paths_in(directory)
+    write_trial(tables, truth, paths, directory / "truth.json")
     return {Path(p).name: Path(p).read_bytes() for p in [*paths.values(), directory / "truth.json"]}
 
 

@@ -1,4 +1,4 @@
-"""Joint multigroup FIML with cross-group equality constraints (multigroup.py):
+"""Joint multigroup FIML with cross-group equality constraints (panelsem.multigroup):
 checked against separate per-group fits, a by-hand normal likelihood, finite
 differences of the joint objective, and lavaan's multigroup fit."""
 
@@ -7,15 +7,15 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-import lavaan_crosscheck as lc
-import multigroup as mg
-import riclpm
-import sem_engine
-import wide_simulation as ws
+from panelsem import lavaan as lc
+from panelsem import multigroup as mg
+from panelsem import simulate as ws
+from panelsem import spec as riclpm
+from panelsem.fit import fit_model
+from panelsem.results import lagged_by_group
 
 AE = {"A": "a_", "E": "e_"}
 W5 = [1, 2, 3, 4, 5]
-LAVAAN = lc.lavaan_status()
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +39,11 @@ def free_fit(data, spec):
 
 @pytest.fixture(scope="module")
 def equal_fit(data, spec):
-    return mg.fit_multigroup(data, spec, "arm", equal=mg.lag_labels(spec))
+    return mg.fit_multigroup(data, spec, "arm", equal=spec.lag_labels())
 
 
 def test_unconstrained_joint_equals_separate_fits(data, spec, free_fit):
-    separate = {g: sem_engine.fit_model(data[data["arm"] == g], spec) for g in ("ICBT", "IPDT")}
+    separate = {g: fit_model(data[data["arm"] == g], spec) for g in ("ICBT", "IPDT")}
     assert free_fit.groups == ["ICBT", "IPDT"]
     assert free_fit.fit["loglik"] == pytest.approx(sum(r.fit["loglik"] for r in separate.values()), abs=1e-6)
     assert free_fit.fit["npar"] == sum(r.fit["npar"] for r in separate.values())
@@ -57,11 +57,11 @@ def test_unconstrained_joint_equals_separate_fits(data, spec, free_fit):
 
 def test_joint_objective_by_hand(data, spec, equal_fit):
     """-2 log L at the constrained estimate from scipy's normal density, row by row."""
-    jp = mg.JointProblem(data, spec, "arm", equal=mg.lag_labels(spec))
+    jp = mg.JointProblem(data, spec, "arm", equal=spec.lag_labels())
     x = equal_fit.params
     total = 0.0
     for g, prob, xg in zip(jp.groups, jp.probs, jp.split(x)):
-        sigma, mu, _, _ = prob.model.implied(xg)
+        sigma, mu, _, _ = prob.matrices.implied(xg)
         y = data.loc[data["arm"] == g, prob.obs].to_numpy()
         for row in y:
             o = np.isfinite(row)
@@ -72,7 +72,7 @@ def test_joint_objective_by_hand(data, spec, equal_fit):
 
 
 def test_joint_gradient_by_finite_differences(data, spec, equal_fit):
-    jp = mg.JointProblem(data, spec, "arm", equal=mg.lag_labels(spec))
+    jp = mg.JointProblem(data, spec, "arm", equal=spec.lag_labels())
     rng = np.random.default_rng(0)
     x = equal_fit.params * (1 + 0.05 * rng.standard_normal(jp.k))
     _, g = jp.fg(x)
@@ -83,16 +83,16 @@ def test_joint_gradient_by_finite_differences(data, spec, equal_fit):
 
 
 def test_equality_constraint(spec, free_fit, equal_fit):
-    labels = mg.lag_labels(spec)
+    labels = spec.lag_labels()
     assert len(labels) == 4
     assert equal_fit.diagnostics["converged"]
     assert equal_fit.fit["npar"] == free_fit.fit["npar"] - len(labels) * (2 - 1)
     assert equal_fit.fit["loglik"] <= free_fit.fit["loglik"] + 1e-8
-    lags = mg.lagged_by_group(equal_fit, spec)
+    lags = lagged_by_group(equal_fit, spec)
     assert lags["shared"].all()
     by_group = lags.pivot(index="label", columns="group", values="est")
     assert (by_group["ICBT"] == by_group["IPDT"]).all()
-    free_lags = mg.lagged_by_group(free_fit, spec)
+    free_lags = lagged_by_group(free_fit, spec)
     assert not free_lags["shared"].any()
     # the shared estimate lies between the two arms' own estimates (a weighted compromise)
     fb = free_lags.pivot(index="label", columns="group", values="est")
@@ -113,19 +113,18 @@ def test_errors(data, spec):
 
 def test_lavaan_syntax_labels(spec):
     free_lags = riclpm.build_riclpm(AE, W5, lagged="free")
-    text = mg.lavaan_multigroup_syntax(free_lags, ["ICBT", "IPDT"])
+    text = lc.lavaan_multigroup_syntax(free_lags, ["ICBT", "IPDT"])
     assert "w_E3 ~ c(b_E_A_3_g1, b_E_A_3_g2)*w_A2 + c(b_E_E_3_g1, b_E_E_3_g2)*w_E2" in text
-    equal = mg.lavaan_multigroup_syntax(spec, ["ICBT", "IPDT"], equal=mg.lag_labels(spec))
-    assert equal == spec.lavaan
+    equal = lc.lavaan_multigroup_syntax(spec, ["ICBT", "IPDT"], equal=spec.lag_labels())
+    assert equal == spec.syntax
 
 
-@pytest.mark.lavaan
-@pytest.mark.skipif(LAVAAN is not None, reason=f"needs R + lavaan: {LAVAAN}")
+@pytest.mark.needs("lavaan")
 @pytest.mark.parametrize("constrained", [True, False])
 def test_agrees_with_lavaan(data, spec, free_fit, equal_fit, constrained, tmp_path):
     ours = equal_fit if constrained else free_fit
-    lav = mg.run_lavaan_multigroup(data, spec, "arm", tmp_path,
-                                   equal=mg.lag_labels(spec) if constrained else ())
+    lav = lc.run_lavaan_multigroup(data, spec, "arm", tmp_path,
+                                   equal=spec.lag_labels() if constrained else ())
     assert ours.fit["loglik"] == pytest.approx(lav["fit"]["logl"], abs=1e-4)
     assert ours.fit["npar"] == lav["fit"]["npar"]
     assert ours.fit["df"] == lav["fit"]["df"]
