@@ -27,6 +27,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from panelsem.io import write_csv
+
 # A decimal number, with an ASCII or Unicode minus; "1-10" reads as 1 and -10 on both sides alike.
 NUMBER = re.compile(r"[-\u2212]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 PLACEHOLDER = "\u2039#\u203a"
@@ -99,7 +101,7 @@ def excluded(frame: pd.DataFrame, patterns: list[str]) -> pd.Series:
 
 def write_values(frame: pd.DataFrame, path: Path | str) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, lineterminator="\n")
+    write_csv(frame, path)
 
 
 def read_values(path: Path | str) -> pd.DataFrame:

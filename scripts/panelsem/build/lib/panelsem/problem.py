@@ -1,0 +1,203 @@
+"""Estimation problems: what the optimiser (optimise.py) needs to know of a likelihood.
+
+The protocol, `Problem`, is all that optimise.py and the result code use, so a
+single-group FIML fit (FIMLProblem) and the joint likelihood of several groups
+(multigroup.JointProblem) are optimised, and their standard errors computed, by the
+same code. A problem is a function of a vector x of k free parameters:
+
+- fg(x) -> (-2 log L, its gradient); f(x) -> -2 log L; both inf (gradient NaN)
+  where the implied covariance is not positive definite;
+- hessian(x, g0=None): the Hessian of -2 log L (g0: the gradient at x, if known);
+- bounds(): (lower, upper) per parameter, None for no bound;
+- names: a name per parameter; scale: the parameter's typical size, on which the
+  optimiser takes its steps; n: the number of rows (the objective is divided by it);
+- variance_ids: the parameters that are variances.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from panelsem import fiml
+from panelsem.model import Matrices
+from panelsem.spec import ModelSpec
+
+
+class Problem(Protocol):
+    names: list[str]
+    k: int
+    n: int
+    scale: np.ndarray
+    variance_ids: list[int]
+
+    def f(self, x: np.ndarray) -> float: ...
+
+    def fg(self, x: np.ndarray) -> tuple[float, np.ndarray]: ...
+
+    def hessian(self, x: np.ndarray, g0: np.ndarray | None = None) -> np.ndarray: ...
+
+    def bounds(self) -> list[tuple[float | None, float | None]]: ...
+
+
+def check_columns(data: pd.DataFrame, spec: ModelSpec) -> None:
+    """Clear errors for missing, non-numeric or (nearly) empty columns, naming them."""
+    problems = []
+    for k, prefix in spec.constructs.items():
+        want = [spec.column(k, t) for t in spec.waves]
+        absent = [c for c in want if c not in data.columns]
+        if len(absent) == len(want):
+            have = [c for c in data.columns if str(c).startswith(prefix)]
+            problems.append(
+                f"construct {k}: prefix {prefix!r} matches none of the columns "
+                f"{want[0]}..{want[-1]}" + (f" (columns with that prefix: {have})" if have else "")
+            )
+        elif absent:
+            problems.append(f"construct {k}: prefix {prefix!r} lacks columns {absent}")
+    if problems:
+        raise KeyError("; ".join(problems))
+    for c in spec.observed:
+        if not pd.api.types.is_numeric_dtype(data[c]):
+            raise TypeError(f"column {c!r} is not numeric (dtype {data[c].dtype})")
+    empty = [c for c in spec.observed if data[c].notna().sum() < 2]
+    if empty:
+        raise ValueError(f"columns with fewer than 2 observed values cannot be modelled: {empty}")
+
+
+class FIMLProblem:
+    """FIML with a mean structure for one spec on one data set (rows = persons)."""
+
+    def __init__(self, data: pd.DataFrame, spec: ModelSpec):
+        check_columns(data, spec)
+        self.spec = spec
+        self.matrices = Matrices(spec)
+        self.obs = self.matrices.observed
+        y = data[self.obs].astype(float)
+        keep = y.notna().any(axis=1).to_numpy()
+        self.n_dropped = int((~keep).sum())
+        # Rows chosen in pandas, then one array in pandas' (column-major) layout: the
+        # column reductions of the scales and starts below then sum in the same
+        # order as the semopy-based engine did, to the last bit.
+        self.y = y.loc[keep].to_numpy()
+        self.pat = fiml.patterns_from_array(self.y)
+        self.n = self.pat.n_rows
+        self.k = self.matrices.k
+        self.names, self.keys = self.matrices.names, self.matrices.keys
+        self.variance_ids = self.matrices.variance_ids
+        self.scale = self._parameter_scales(spec)
+
+    def _parameter_scales(self, spec: ModelSpec) -> np.ndarray:
+        """Typical size of each parameter given the constructs' standard deviations.
+
+        The optimiser works on x / scale: with means near 15 and lagged effects
+        near 0.1 the raw problem is too ill-conditioned for L-BFGS.
+        """
+        sd_col = dict(zip(self.obs, np.sqrt(np.nanvar(self.y, axis=0))))
+        sd_k = {}
+        for v, k in spec.construct_of.items():
+            if v in sd_col:
+                sd_k.setdefault(k, []).append(sd_col[v])
+        sd_k = {k: float(np.sqrt(np.nanmean(np.square(v)))) or 1.0 for k, v in sd_k.items()}
+
+        def sd(v):
+            return sd_k.get(spec.construct_of.get(v), 1.0)
+
+        out = np.ones(self.k)
+        for i, (lhs, op, rhs) in enumerate(self.keys):
+            if op == "~1":
+                out[i] = sd(lhs)
+            elif op == "~~":
+                out[i] = sd(lhs) * sd(rhs)
+            elif op == "~":
+                out[i] = sd(lhs) / sd(rhs)
+            else:  # "=~": observed rhs on latent lhs
+                out[i] = sd(rhs) / sd(lhs)
+        return out
+
+    def lookup(self, lhs: str, op: str, rhs: str = "") -> int | None:
+        return self.matrices.lookup(lhs, op, rhs)
+
+    def bounds(self):
+        return list(self.matrices.bounds)
+
+    def f(self, x, patterns: fiml.Patterns | None = None) -> float:
+        sigma, mu, _, _ = self.matrices.implied(x)
+        try:
+            return fiml.minus2loglik(sigma, mu, self.pat if patterns is None else patterns)
+        except np.linalg.LinAlgError:
+            return np.inf
+
+    def fg(self, x, patterns: fiml.Patterns | None = None):
+        """-2 log L and its gradient; patterns: other data (a resample) for the same model."""
+        sigma, mu, m, c = self.matrices.implied(x)
+        try:
+            f, g_sigma, g_mu = fiml.minus2loglik(sigma, mu, self.pat if patterns is None else patterns, grad=True)
+        except np.linalg.LinAlgError:
+            return np.inf, np.full(len(x), np.nan)
+        return f, self.matrices.chain_rule(g_sigma, g_mu, m, c)
+
+    def hessian(self, x: np.ndarray, g0: np.ndarray | None = None) -> np.ndarray:
+        """Forward differences of the analytic gradient, symmetrised.
+
+        Step 1e-6 relative: truncation and rounding errors are both about 1e-6 of
+        the entries, far below what the standard errors need.
+        """
+        if g0 is None:
+            g0 = self.fg(x)[1]
+        h = 1e-6 * np.maximum(1.0, np.abs(x))
+        hess = np.empty((self.k, self.k))
+        for i in range(self.k):
+            xi = x.copy()
+            xi[i] += h[i]
+            hess[:, i] = (self.fg(xi)[1] - g0) / h[i]
+        return 0.5 * (hess + hess.T)
+
+    def start_values(self) -> np.ndarray:
+        """Moment-based starts: between-person (co)variances from cross-wave
+        covariances, within-person ones as what is left at each wave, lags 0."""
+        spec, y = self.spec, self.y
+        mean = np.nanmean(y, axis=0)
+        cov = pd.DataFrame(y, columns=self.obs).cov(min_periods=2).to_numpy()
+        var = np.diag(cov)
+        col = {c: i for i, c in enumerate(self.obs)}
+        ks = list(spec.constructs)
+        x = np.zeros(self.k)
+
+        def cols(k):
+            return [col[spec.column(k, t)] for t in spec.waves]
+
+        ri = np.zeros((len(ks), len(ks)))
+        if spec.random_intercepts:
+            for a, ka in enumerate(ks):
+                for b, kb in enumerate(ks):
+                    block = cov[np.ix_(cols(ka), cols(kb))]
+                    off = block[~np.eye(len(spec.waves), dtype=bool)]
+                    ri[a, b] = np.nanmean(off)
+            d = np.sqrt(np.clip(np.diag(ri), 0.1 * np.nanmean(var), None))
+            corr = np.clip(ri / np.outer(d, d), -0.5, 0.5)
+            np.fill_diagonal(corr, 1.0)
+            ri = corr * np.outer(d, d)
+            for a, ka in enumerate(ks):
+                for b, kb in enumerate(ks):
+                    i = self.lookup(f"RI_{ka}", "~~", f"RI_{kb}")
+                    if i is not None:
+                        x[i] = ri[a, b]
+        for t in spec.waves:
+            idx = [col[spec.column(k, t)] for k in ks]
+            within = cov[np.ix_(idx, idx)] - ri
+            d = np.sqrt(np.maximum(np.diag(within), 0.3 * var[idx]))
+            corr = np.clip(within / np.outer(d, d), -0.5, 0.5)
+            np.fill_diagonal(corr, 1.0)
+            within = np.nan_to_num(corr) * np.outer(d, d)
+            for a, ka in enumerate(ks):
+                for b, kb in enumerate(ks):
+                    i = self.lookup(spec.within(ka, t), "~~", spec.within(kb, t))
+                    if i is not None:
+                        x[i] = within[a, b]
+        for c, j in col.items():
+            i = self.lookup(c, "~1", "")
+            if i is not None:
+                x[i] = mean[j]
+        return x
