@@ -40,3 +40,14 @@ def overlaid_config(*overlays: Path) -> dict:
     for overlay in overlays:
         update_config(config, yaml.safe_load(Path(overlay).read_text()))
     return config
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Lines that passed tests leave for the log as user property "summary" (such as what
+    the SLURM test ran); user properties reach the controller under xdist too."""
+    lines = [value for report in terminalreporter.stats.get("passed", [])
+             for name, value in report.user_properties if name == "summary"]
+    if lines:
+        terminalreporter.section("summary")
+        for line in lines:
+            terminalreporter.write_line(line)
