@@ -20,8 +20,10 @@ CONFIG_FILES := $(or $(CONFIG),config/config.yaml) $(CONFIGFILE)
 CONFIG_ARGS := $(if $(CONFIG),--replace-workflow-config --configfile $(CONFIG_FILES),$(if $(CONFIGFILE),--configfile $(CONFIGFILE)))
 # Our packages, installed editable: engine, study logic, reporting, developer tools.
 PACKAGES := scripts/panelsem scripts/panelstudy scripts/panelreport scripts/paneltools
+# Profile of `make cluster` (README: Running on a cluster).
+PROFILE ?= profiles/slurm
 
-.PHONY: all paper report test verify reference venv lavaan system-deps crosscheck bench lint format dag lock clean
+.PHONY: all paper report test verify reference venv lavaan system-deps slurm cluster crosscheck bench lint format dag lock clean
 
 all: paper
 
@@ -66,6 +68,21 @@ lavaan system-deps:
 	else \
 	  echo "warning: cannot install r-cran-lavaan here (needs apt-get as root); lavaan checks will be skipped"; \
 	fi
+
+# Optional: Debian's SLURM and munge for the single-node cluster of the SLURM test (root).
+slurm:
+	@if command -v slurmctld >/dev/null 2>&1 && command -v slurmd >/dev/null 2>&1 && command -v munged >/dev/null 2>&1; then \
+	  echo "SLURM and munge already installed"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null; \
+	else \
+	  echo "warning: cannot install slurm-wlm and munge here (needs apt-get as root); the SLURM test will be skipped"; \
+	fi
+
+# The whole build through a cluster executor; run it on the cluster's login node.
+# No --cores: the profile sets what one job may use.
+cluster: $(STAMP)
+	$(BIN)/snakemake --profile $(PROFILE) $(CONFIG_ARGS)
 
 # Our engine against lavaan on the built wide panel (needs `make lavaan` first).
 crosscheck: $(STAMP)

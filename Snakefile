@@ -19,6 +19,14 @@ scattergather:
     recovery=4,
 
 
+# Under a cluster executor these run on the submitting host, not as jobs: a file copy,
+# and reading and comparing CSV files, each quicker than a job submission.
+localrules:
+    stage_figure,
+    reported_values,
+    verify,
+
+
 # `snakemake --report`: figures and tables with their captions (workflow/report/).
 report: "workflow/report/workflow.rst"
 

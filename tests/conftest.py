@@ -101,3 +101,14 @@ def config_args(path: Path, *overlays) -> tuple[str, ...]:
 def small_args():
     """small_args(*overlays): Snakemake arguments for the test suite's reduced build."""
     return lambda *overlays: config_args(SMALL, *overlays)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Lines that passed tests leave for the log as user property "summary" (such as what
+    the SLURM test ran); user properties reach the controller under xdist too."""
+    lines = [value for report in terminalreporter.stats.get("passed", [])
+             for name, value in report.user_properties if name == "summary"]
+    if lines:
+        terminalreporter.section("summary")
+        for line in lines:
+            terminalreporter.write_line(line)
