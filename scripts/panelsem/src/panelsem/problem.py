@@ -66,6 +66,10 @@ def check_columns(data: pd.DataFrame, spec: ModelSpec) -> None:
         raise ValueError(f"columns with fewer than 2 observed values cannot be modelled: {empty}")
 
 
+# Entries of the work arrays of one batch of Hessian directions (rows x variables each).
+HESSIAN_BATCH = 2_000_000
+
+
 class FIMLProblem:
     """FIML with a mean structure for one spec on one data set (rows = persons)."""
 
@@ -122,36 +126,43 @@ class FIMLProblem:
     def bounds(self):
         return list(self.matrices.bounds)
 
-    def f(self, x, patterns: fiml.Patterns | None = None) -> float:
+    def evaluation(self, x, patterns: fiml.Patterns | None = None) -> fiml.Evaluation | None:
+        """The likelihood's pieces at x (fiml.Evaluation); None where the implied
+        covariance is not positive definite. patterns: other data (a resample) for the
+        same model."""
         sigma, mu, _, _ = self.matrices.implied(x)
         try:
-            return fiml.minus2loglik(sigma, mu, self.pat if patterns is None else patterns)
+            return fiml.Evaluation(sigma, mu, self.pat if patterns is None else patterns)
         except np.linalg.LinAlgError:
-            return np.inf
+            return None
+
+    def f(self, x, patterns: fiml.Patterns | None = None) -> float:
+        ev = self.evaluation(x, patterns)
+        return np.inf if ev is None else ev.f
 
     def fg(self, x, patterns: fiml.Patterns | None = None):
         """-2 log L and its gradient; patterns: other data (a resample) for the same model."""
-        sigma, mu, m, c = self.matrices.implied(x)
-        try:
-            f, g_sigma, g_mu = fiml.minus2loglik(sigma, mu, self.pat if patterns is None else patterns, grad=True)
-        except np.linalg.LinAlgError:
+        ev = self.evaluation(x, patterns)
+        if ev is None:
             return np.inf, np.full(len(x), np.nan)
-        return f, self.matrices.chain_rule(g_sigma, g_mu, m, c)
+        _, _, m, c = self.matrices.implied(x)
+        return ev.f, self.matrices.chain_rule(*ev.gradient(), m, c)
+
+    def jacobian(self, x) -> tuple[np.ndarray, np.ndarray]:
+        """d Sigma / d theta (k, p, p) and d mu / d theta (k, p) at x."""
+        _, _, m, c = self.matrices.implied(x)
+        return self.matrices.jacobian(m, c)
 
     def hessian(self, x: np.ndarray, g0: np.ndarray | None = None) -> np.ndarray:
-        """Forward differences of the analytic gradient, symmetrised.
-
-        Step 1e-6 relative: truncation and rounding errors are both about 1e-6 of
-        the entries, far below what the standard errors need.
-        """
-        if g0 is None:
-            g0 = self.fg(x)[1]
-        h = 1e-6 * np.maximum(1.0, np.abs(x))
-        hess = np.empty((self.k, self.k))
-        for i in range(self.k):
-            xi = x.copy()
-            xi[i] += h[i]
-            hess[:, i] = (self.fg(xi)[1] - g0) / h[i]
+        """The Hessian of -2 log L at x, exact (NaN where Sigma is not positive definite):
+        that in (Sigma, mu) mapped by the model's Jacobian (fiml.Evaluation.hessian),
+        plus the model's own curvature (model.Matrices.second_order). g0 is not needed."""
+        ev = self.evaluation(x)
+        if ev is None:
+            return np.full((self.k, self.k), np.nan)
+        _, _, m, c = self.matrices.implied(x)
+        hess = ev.hessian(*self.matrices.jacobian(m, c), batch=HESSIAN_BATCH)
+        hess += self.matrices.second_order(*ev.gradient(), m, c)
         return 0.5 * (hess + hess.T)
 
     def start_values(self) -> np.ndarray:
