@@ -15,7 +15,7 @@ from importlib import import_module
 
 _EXPORTS = {
     "panelsem.spec": ["Param", "ModelSpec", "build_riclpm", "parse_waves", "parse_construct", "LCMSR_MIN_WAVES"],
-    "panelsem.fit": ["fit_model", "assemble"],
+    "panelsem.fit": ["fit_model", "assemble", "improper_solution", "start_from"],
     "panelsem.results": ["FitResult", "lagged_effects", "summarise_lagged", "lagged_by_group", "ri_correlations",
                          "wald", "Z975"],
     "panelsem.refit": ["Refitter"],
@@ -23,8 +23,10 @@ _EXPORTS = {
     "panelsem.problem": ["Problem", "FIMLProblem"],
     "panelsem.optimise": ["optimise", "Optimum", "GRAD_TOL"],
     "panelsem.fit_measures": ["fit_measures", "lr_test", "rmsea_ci", "srmr", "chi2_sf", "information_criteria"],
-    "panelsem.fiml": ["Patterns", "patterns_from_array", "minus2loglik", "saturated_em", "independence_fit"],
-    "panelsem.lavaan": ["lavaan_status", "run_lavaan", "run_lavaan_multigroup", "compare"],
+    "panelsem.robust": ["sandwich", "scaled_fit_measures"],
+    "panelsem.fiml": ["Patterns", "Evaluation", "patterns_from_array", "minus2loglik", "saturated_em",
+                      "independence_fit", "saturated_directions", "moment_jacobian"],
+    "panelsem.lavaan": ["lavaan_status", "run_lavaan", "run_lavaan_multigroup", "bundled_data", "compare"],
     "panelsem.simulate": ["simulate_wide"],
     "panelsem.io": ["write_csv"],
     "panelsem.semopy_bridge": ["semopy_model"],

@@ -12,6 +12,7 @@ function as a log-likelihood; everything here starts from log-likelihoods:
   inverting the noncentral chi-square distribution.
 - SRMR: lavaan's default "srmr" (Bentler's), computed against the h1 moments and,
   with a mean structure, including the standardised mean residuals.
+- A saturated model (df = 0): TLI 1, RMSEA 0 and no p-value, as lavaan reports.
 
 Distribution functions come from scipy.special, not scipy.stats: the same numbers,
 without the 0.4 s that importing scipy.stats adds to every command-line fit.
@@ -99,10 +100,10 @@ def fit_measures(
     cfi = 1.0 if t2 == 0 else 1.0 - t1 / t2
     tli = (
         (chisq_b / df_b - chisq / df) / (chisq_b / df_b - 1.0)
-        if df > 0 and df_b > 0
-        else float("nan")
+        if df > 0 and df_b > 0 and chisq_b != df_b
+        else 1.0
     )
-    rmsea = float(np.sqrt(max(chisq / df - 1.0, 0.0) / n)) if df > 0 else float("nan")
+    rmsea = float(np.sqrt(max(chisq / df - 1.0, 0.0) / n)) if df > 0 else 0.0
     lo, hi = rmsea_ci(chisq, df, n)
     return {
         "loglik": loglik,
@@ -122,3 +123,4 @@ def fit_measures(
         "loglik_h1": loglik_h1,
         "n": n,
     }
+

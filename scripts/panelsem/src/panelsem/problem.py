@@ -43,7 +43,7 @@ class Problem(Protocol):
 
 
 def check_columns(data: pd.DataFrame, spec: ModelSpec) -> None:
-    """Clear errors for missing, non-numeric or (nearly) empty columns, naming them."""
+    """Clear errors for missing, non-numeric, (nearly) empty or constant columns, naming them."""
     problems = []
     for k, prefix in spec.constructs.items():
         want = [spec.column(k, t) for t in spec.waves]
@@ -61,9 +61,22 @@ def check_columns(data: pd.DataFrame, spec: ModelSpec) -> None:
     for c in spec.observed:
         if not pd.api.types.is_numeric_dtype(data[c]):
             raise TypeError(f"column {c!r} is not numeric (dtype {data[c].dtype})")
-    empty = [c for c in spec.observed if data[c].notna().sum() < 2]
+    empty = [c for c in spec.observed if data[c].notna().sum() == 0]
     if empty:
-        raise ValueError(f"columns with fewer than 2 observed values cannot be modelled: {empty}")
+        raise ValueError(f"columns with no observed value (all missing) cannot be modelled: {empty}")
+    single = [c for c in spec.observed if data[c].notna().sum() < 2]
+    if single:
+        raise ValueError(f"columns with fewer than 2 observed values cannot be modelled: {single}")
+    # A constant column has variance 0: no positive definite implied covariance fits
+    # it, and the optimiser's linear algebra would fail with a message naming nothing.
+    constant = [c for c in spec.observed if data[c].nunique(dropna=True) == 1]
+    if constant:
+        raise ValueError(f"constant columns (variance 0) cannot be modelled: "
+                         f"{', '.join(f'{c} (all {data[c].dropna().iloc[0]:g})' for c in constant)}")
+
+
+# Entries of the work arrays of one batch of Hessian directions (rows x variables each).
+HESSIAN_BATCH = 2_000_000
 
 
 # Entries of the work arrays of one batch of Hessian directions (rows x variables each).
@@ -165,9 +178,10 @@ class FIMLProblem:
         hess += self.matrices.second_order(*ev.gradient(), m, c)
         return 0.5 * (hess + hess.T)
 
-    def start_values(self) -> np.ndarray:
+    def start_values(self, ri_share: float | None = None) -> np.ndarray:
         """Moment-based starts: between-person (co)variances from cross-wave
-        covariances, within-person ones as what is left at each wave, lags 0."""
+        covariances (with ri_share: that share of each construct's variance, at the
+        same correlations), within-person ones as what is left at each wave, lags 0."""
         spec, y = self.spec, self.y
         mean = np.nanmean(y, axis=0)
         cov = pd.DataFrame(y, columns=self.obs).cov(min_periods=2).to_numpy()
@@ -187,6 +201,8 @@ class FIMLProblem:
                     off = block[~np.eye(len(spec.waves), dtype=bool)]
                     ri[a, b] = np.nanmean(off)
             d = np.sqrt(np.clip(np.diag(ri), 0.1 * np.nanmean(var), None))
+            if ri_share is not None:
+                d = np.sqrt(ri_share * np.array([np.nanmean(var[cols(k)]) for k in ks]))
             corr = np.clip(ri / np.outer(d, d), -0.5, 0.5)
             np.fill_diagonal(corr, 1.0)
             ri = corr * np.outer(d, d)
@@ -212,3 +228,28 @@ class FIMLProblem:
             if i is not None:
                 x[i] = mean[j]
         return x
+
+    def lavaan_starts(self) -> np.ndarray:
+        """lavaan's default starts for this model: the wave-1 within parts (exogenous,
+        one indicator each) at their indicator's variance, every other latent variance
+        at 0.05, covariances and lagged effects 0, intercepts at the observed means."""
+        spec = self.spec
+        x = np.zeros(self.k)
+        x[self.variance_ids] = 0.05
+        for j, c in enumerate(self.obs):
+            i = self.lookup(c, "~1", "")
+            if i is not None:
+                x[i] = np.nanmean(self.y[:, j])
+        for k in spec.constructs:
+            i = self.lookup(spec.within(k, spec.waves[0]), "~~", spec.within(k, spec.waves[0]))
+            if i is not None:
+                x[i] = np.nanvar(self.y[:, self.obs.index(spec.column(k, spec.waves[0]))])
+        return x
+
+    def start_candidates(self) -> list[tuple[str, np.ndarray]]:
+        """Further starts for a multi-start search: lavaan's defaults, and moment-based
+        starts with a small, middling and large between-person share of the variance."""
+        out = [("lavaan default", self.lavaan_starts())]
+        if self.spec.random_intercepts:
+            out += [(f"moment-based, {share:.0%} between", self.start_values(share)) for share in (0.2, 0.5, 0.8)]
+        return out
