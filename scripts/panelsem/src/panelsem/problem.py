@@ -143,11 +143,14 @@ class FIMLProblem:
         """The likelihood's pieces at x (fiml.Evaluation); None where the implied
         covariance is not positive definite. patterns: other data (a resample) for the
         same model."""
-        sigma, mu, _, _ = self.matrices.implied(x)
+        return self._evaluate(x, patterns)[0]
+
+    def _evaluate(self, x, patterns=None):
+        sigma, mu, m, c = self.matrices.implied(x)
         try:
-            return fiml.Evaluation(sigma, mu, self.pat if patterns is None else patterns)
+            return fiml.Evaluation(sigma, mu, self.pat if patterns is None else patterns), m, c
         except np.linalg.LinAlgError:
-            return None
+            return None, m, c
 
     def f(self, x, patterns: fiml.Patterns | None = None) -> float:
         ev = self.evaluation(x, patterns)
@@ -155,10 +158,9 @@ class FIMLProblem:
 
     def fg(self, x, patterns: fiml.Patterns | None = None):
         """-2 log L and its gradient; patterns: other data (a resample) for the same model."""
-        ev = self.evaluation(x, patterns)
+        ev, m, c = self._evaluate(x, patterns)
         if ev is None:
             return np.inf, np.full(len(x), np.nan)
-        _, _, m, c = self.matrices.implied(x)
         return ev.f, self.matrices.chain_rule(*ev.gradient(), m, c)
 
     def jacobian(self, x) -> tuple[np.ndarray, np.ndarray]:
@@ -170,10 +172,9 @@ class FIMLProblem:
         """The Hessian of -2 log L at x, exact (NaN where Sigma is not positive definite):
         that in (Sigma, mu) mapped by the model's Jacobian (fiml.Evaluation.hessian),
         plus the model's own curvature (model.Matrices.second_order). g0 is not needed."""
-        ev = self.evaluation(x)
+        ev, m, c = self._evaluate(x)
         if ev is None:
             return np.full((self.k, self.k), np.nan)
-        _, _, m, c = self.matrices.implied(x)
         hess = ev.hessian(*self.matrices.jacobian(m, c), batch=HESSIAN_BATCH)
         hess += self.matrices.second_order(*ev.gradient(), m, c)
         return 0.5 * (hess + hess.T)
