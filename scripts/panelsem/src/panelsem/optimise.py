@@ -6,9 +6,10 @@
 - if the largest gradient over parameters not at a bound is not below grad_tol:
   a trust-region Newton rescue from the best point, L-BFGS-B again;
 - if that still fails, or the optimum is improper (a caller's test: a variance at
-  its bound, a correlation beyond +-1), a multi-start search from further starts and
-  jittered copies of the best point, each run as the first; the highest likelihood
-  wins, and the result says how many starts reached it.
+  its bound, a correlation beyond +-1), a multi-start search: L-BFGS-B from further
+  starts and from jittered copies of the best point, the best end polished (and
+  rescued) as the first; the highest likelihood wins, and the result says how many
+  starts reached it.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def trust_region_step(hess: np.ndarray, g: np.ndarray, radius: float) -> np.ndar
     return vec @ (-gv / (lam + hi))
 
 
-def trust_region(problem: Problem, x: np.ndarray, max_iter: int = 200, tol: float = 1e-6):
+def trust_region(problem: Problem, x: np.ndarray, max_iter: int = 50, tol: float = 1e-6):
     """Trust-region Newton steps on the exact Hessian in scaled parameters, variances
     kept at their bounds by projection: the rescue when L-BFGS-B stalls.
 
@@ -163,7 +164,7 @@ def trust_region(problem: Problem, x: np.ndarray, max_iter: int = 200, tol: floa
 
 
 def newton_polish(problem: Problem, x: np.ndarray, steps: int = 3):
-    """Newton steps with a finite-difference Hessian; free interior parameters only.
+    """Newton steps on the exact Hessian; free interior parameters only.
 
     Returns x, -2 log L, gradient, Hessian at (or next to) x, number of steps taken.
     """
