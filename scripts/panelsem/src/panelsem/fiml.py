@@ -217,6 +217,20 @@ def _block(x: np.ndarray, b: Bucket, identity: bool = False) -> np.ndarray:
     return block
 
 
+# Directions of at most this many dictionary cells go by factor_derivatives.
+FACTORED_CELLS = 2
+
+
+def merge_cells(cells: np.ndarray) -> np.ndarray:
+    """Cells (direction, d1, d2, coef) with the same direction and unordered pair
+    {d1, d2} summed into one: coef (d1 d2' + d2 d1') is symmetric in d1, d2."""
+    if not len(cells):
+        return cells
+    key = np.column_stack([cells[:, 0], np.minimum(cells[:, 1], cells[:, 2]), np.maximum(cells[:, 1], cells[:, 2])])
+    uniq, inverse = np.unique(key, axis=0, return_inverse=True)
+    return np.column_stack([uniq, np.bincount(inverse.ravel(), weights=cells[:, 3], minlength=len(uniq))])
+
+
 class Evaluation:
     """-2 log L of N(mu, sigma) for the data in pat (attribute f), and what its
     derivatives need. Raises np.linalg.LinAlgError unless sigma is positive definite.
@@ -343,29 +357,101 @@ class Evaluation:
         dg_mu = 2.0 * (pat.weight[:, None] * u).sum(axis=1)
         return 0.5 * (dg_sigma + dg_sigma.transpose(0, 2, 1)), dg_mu
 
-    def hessian(self, dsigma: np.ndarray, dmu: np.ndarray, batch: int = 2_000_000) -> np.ndarray:
+    def hessian(self, dsigma: np.ndarray, dmu: np.ndarray, batch: int = 2_000_000,
+                factors: tuple | None = None) -> np.ndarray:
         """J' H J: the Hessian of -2 log L with respect to (Sigma, mu), in the parameters
         whose Jacobian J is dsigma (k, p, p) and dmu (k, p); the whole Hessian where Sigma
         and mu are linear in them (a model's own curvature is to be added otherwise).
 
-        Column j is the derivative of the gradient along direction j
-        (gradient_derivative) mapped by J'. Directions that move only mu need no
-        column: their rows come by symmetry, their block among themselves is
-        2 dmu b dmu'. batch: entries of the work arrays per batch of directions.
+        Column j is the derivative of the gradient along direction j mapped by J'.
+        Directions that move only mu need no column: their rows come by symmetry, their
+        block among themselves is 2 dmu b dmu'. factors: (dictionary, cells) for
+        directions whose d Sigma is a sum of coef (d1 d2' + d2 d1') over dictionary
+        columns d1, d2 and whose d mu is 0 (cells: rows of direction, d1, d2, coef),
+        done by products of per-pattern vectors (factor_derivatives); the others by
+        gradient_derivative, in batches of about `batch` work-array entries.
         """
         k = len(dsigma)
         flat = dsigma.reshape(k, -1)
         moves = np.any(flat != 0.0, axis=1)
-        moves_sigma, mean_only = np.flatnonzero(moves), np.flatnonzero(~moves)
+        mean_only = np.flatnonzero(~moves)
         hess = np.zeros((k, k))
+        factored = np.zeros(k, dtype=bool)
+        if factors is not None:
+            dictionary, cells = factors
+            cells = merge_cells(cells)
+            # Two products per cell: worth it for few cells (covariances), not for a
+            # lagged effect held equal over many waves.
+            count = np.bincount(cells[:, 0].astype(int), minlength=k)
+            factored = (count > 0) & (count <= FACTORED_CELLS) & moves & ~np.any(dmu != 0.0, axis=1)
+            cells = cells[factored[cells[:, 0].astype(int)]]
+            if len(cells):
+                done, dg_sigma, dg_mu = self.factor_derivatives(dictionary, cells)
+                hess[:, done] = flat @ dg_sigma.reshape(len(done), -1).T + dmu @ dg_mu.T
+        dense = np.flatnonzero(moves & ~factored)
         per = max(1, batch // (len(self.pat.y0) * self.size))
-        for lo in range(0, len(moves_sigma), per):
-            part = moves_sigma[lo:lo + per]
+        for lo in range(0, len(dense), per):
+            part = dense[lo:lo + per]
             dg_sigma, dg_mu = self.gradient_derivative(dsigma[part], dmu[part])
             hess[:, part] = flat @ dg_sigma.reshape(len(part), -1).T + dmu @ dg_mu.T
+        moves_sigma = np.flatnonzero(moves)
         hess[np.ix_(moves_sigma, mean_only)] = hess[np.ix_(mean_only, moves_sigma)].T
         hess[np.ix_(mean_only, mean_only)] = 2.0 * dmu[mean_only] @ self.sums()[0] @ dmu[mean_only].T
         return 0.5 * (hess + hess.T)
+
+    def factor_derivatives(self, dictionary: np.ndarray, cells: np.ndarray):
+        """gradient_derivative for directions d Sigma = sum coef (d1 d2' + d2 d1'), d mu = 0,
+        over the columns of dictionary (p, nD): the directions (those in cells, sorted),
+        dG_sigma (n, p, p) and dg_mu (n, p).
+
+        With q_gd = P_g d, z_r's products with d, zeta_rd, and per pattern
+        s_gd = sum_r w_r zeta_rd z_r and sigma_gd = sum_r w_r zeta_rd: u_r = P_g dSigma z_r
+        is sum coef (q_g,d1 zeta_r,d2 + q_g,d2 zeta_r,d1), so that, with Q_d, S_d the
+        (G, p) arrays of q and s and N the pattern counts, sum_g n_g P_g dSigma P_g =
+        sum coef (Q_d1' N Q_d2 + Q_d2' N Q_d1) and sum_r u_r w_r z_r' = sum coef (Q_d1' S_d2 +
+        Q_d2' S_d1): dG_sigma = M + M' with M = sum coef (Q_d1' K_d2 + Q_d2' K_d1),
+        K = S - N Q / 2, and dg_mu = 2 sum coef (Q_d1' sigma_d2 + Q_d2' sigma_d1). Each
+        direction costs a few products of the patterns' p-vectors instead of work on
+        every pattern's block.
+        """
+        pat, p, P = self.pat, self.p, self.P
+        nd, n_pat = dictionary.shape[1], pat.n_patterns
+        padded = np.zeros((self.size, nd))
+        padded[:p] = dictionary
+        pd_ = np.zeros((self.size, nd))
+        pd_[:p] = P @ dictionary
+        q = np.empty((nd, n_pat, p))  # q[d, g] = P_g d
+        q[:] = pd_[:p].T[:, None, :]
+        for b, inv in zip(pat.buckets, self.inv):
+            g = inv.shape[0]
+            if b.observed:
+                placed = np.zeros((g, self.size, nd))
+                placed[np.arange(g)[:, None], b.idx] = inv @ padded[b.idx]
+                q[:, b.patterns] = placed[:, :p].transpose(2, 0, 1)
+            else:
+                u = self.pad[:p][:, b.idx].transpose(1, 0, 2)
+                q[:, b.patterns] -= (u @ (inv @ pd_[b.idx])).transpose(2, 0, 1)
+        zeta = pat.weight[:, None] * (self.z @ dictionary)
+        starts = np.searchsorted(pat.row_pattern, np.arange(n_pat))
+        kq = np.empty_like(q)  # s_gd - n_g q_gd / 2, a few dictionary columns at a time
+        for lo in range(0, nd, 16):
+            part = slice(lo, min(lo + 16, nd))
+            rows = np.add.reduceat(zeta[:, part, None] * self.z[:, None, :], starts, axis=0)
+            kq[part] = rows.transpose(1, 0, 2) - 0.5 * pat.n[None, :, None] * q[part]
+        sig = np.add.reduceat(zeta, starts, axis=0).T  # (nD, G)
+        order = np.argsort(cells[:, 0], kind="stable")
+        cells = cells[order]
+        bounds = np.flatnonzero(np.r_[True, cells[1:, 0] != cells[:-1, 0], True])
+        directions = cells[bounds[:-1], 0].astype(int)
+        dg_sigma = np.zeros((len(directions), p, p))
+        dg_mu = np.zeros((len(directions), p))
+        for j, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+            for _, d1, d2, coef in cells[lo:hi]:
+                d1, d2 = int(d1), int(d2)
+                dg_sigma[j] += coef * (q[d1].T @ kq[d2] + q[d2].T @ kq[d1])
+                # numpy's reduction, not BLAS's matrix-vector product (bits by thread count)
+                dg_mu[j] += coef * (np.einsum("gp,g->p", q[d1], sig[d2]) + np.einsum("gp,g->p", q[d2], sig[d1]))
+        return directions, dg_sigma + dg_sigma.transpose(0, 2, 1), 2.0 * dg_mu
 
     def pattern_inverses(self) -> np.ndarray:
         """P_g for every pattern: (G, p, p)."""

@@ -195,6 +195,40 @@ class Matrices:
                 np.add.at(dmu, (ids, rows), 1.0)
         return dsigma, dmu
 
+    def factors(self, m: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """d Sigma / d theta as sums of coef (d1 d2' + d2 d1') over a dictionary of columns,
+        for the parameters that sit only in Psi or Beta: (dictionary (p, nD), cells), a
+        row of cells being (parameter, d1, d2, coef). Psi_ab gives m_a m_b' (each of a
+        covariance's two cells half of m_a m_b' + m_b m_a'), Beta_ab m_a w_b' + w_b m_a'
+        (jacobian's notation). fiml.Evaluation.hessian takes these directions by products
+        of per-pattern vectors."""
+        w = m @ self.psi @ c.T
+        elsewhere = set()
+        for name, _, ids in self.locations:
+            if name in ("lambda_", "theta"):
+                elsewhere.update(int(i) for i in ids)
+        columns: dict[tuple[str, int], int] = {}
+        vectors, cells = [], []
+
+        def column(kind: str, j: int) -> int:
+            if (kind, j) not in columns:
+                columns[(kind, j)] = len(vectors)
+                vectors.append((m if kind == "m" else w)[:, j])
+            return columns[(kind, j)]
+
+        for name, (rows, cols), ids in self.locations:
+            if name not in ("psi", "beta"):
+                continue
+            for r, col, i in zip(rows, cols, ids):
+                if int(i) in elsewhere:
+                    continue
+                if name == "psi":
+                    cells.append((i, column("m", r), column("m", col), 0.5))
+                else:
+                    cells.append((i, column("m", r), column("w", col), 1.0))
+        dictionary = np.column_stack(vectors) if vectors else np.zeros((len(self.observed), 0))
+        return dictionary, np.array(cells, dtype=float).reshape(-1, 4)
+
     def second_order(self, g_sigma: np.ndarray, g_mu: np.ndarray, m: np.ndarray, c: np.ndarray) -> np.ndarray:
         """sum over Sigma and mu of the gradient times their second derivatives in theta
         (k, k), at the matrices last set: the part of the Hessian that the curvature of

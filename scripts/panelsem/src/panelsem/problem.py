@@ -175,7 +175,7 @@ class FIMLProblem:
         ev, m, c = self._evaluate(x)
         if ev is None:
             return np.full((self.k, self.k), np.nan)
-        hess = ev.hessian(*self.matrices.jacobian(m, c), batch=HESSIAN_BATCH)
+        hess = ev.hessian(*self.matrices.jacobian(m, c), batch=HESSIAN_BATCH, factors=self.matrices.factors(m, c))
         hess += self.matrices.second_order(*ev.gradient(), m, c)
         return 0.5 * (hess + hess.T)
 
