@@ -213,7 +213,9 @@ def _block(x: np.ndarray, b: Bucket, identity: bool = False) -> np.ndarray:
     """Each pattern's block of x (..., p+1, p+1); the dummy places zero, or an identity."""
     block = x[..., b.idx[:, :, None], b.idx[:, None, :]]
     if identity:
-        block = np.where(b.dummy[:, :, None] | b.dummy[:, None, :], np.eye(b.idx.shape[1]), block)
+        # x's spare row and column are zero: only the dummy diagonal needs setting.
+        g, i = np.nonzero(b.dummy)
+        block[..., g, i, i] = 1.0
     return block
 
 
