@@ -13,6 +13,7 @@ import yaml
 
 from panelstudy.data_contract import (
     DataValidationError,
+    contract,
     describe_contract,
     input_paths,
     instrument_schema,
@@ -25,7 +26,8 @@ FIXTURE = Path(__file__).resolve().parents[2] / ".test" / "handwritten"
 
 @pytest.fixture
 def config(handwritten_config):
-    return handwritten_config
+    """What the validate rule hands the contract."""
+    return contract(handwritten_config)
 
 
 @pytest.fixture
@@ -132,6 +134,50 @@ def test_unexpected_column(raw, config):
     frame.to_csv(raw["ersq"], index=False)
     hit = only(errors_of(raw, config), rule="unexpected_column")
     assert (hit["file"], hit["column"]) == ("ersq.csv", "comment")
+
+
+def test_ignored_export_columns_are_dropped_others_stay_errors(raw, config):
+    frame = pd.read_csv(raw["ersq"], dtype=str, keep_default_na=False).assign(completed_at="2023-01-01", note="x")
+    frame.to_csv(raw["ersq"], index=False)
+    config["data"]["ignore_columns"] = ["completed_at"]
+    hit = only(errors_of(raw, config), rule="unexpected_column")
+    assert (hit["file"], hit["column"]) == ("ersq.csv", "note")
+    frame.drop(columns="note").to_csv(raw["ersq"], index=False)
+    assert "completed_at" not in validate_inputs(raw, config)["ersq"].columns
+
+
+def test_a_file_no_instrument_reads_is_an_error_unless_ignored(raw, config, tmp_path):
+    (tmp_path / "gad7.csv").write_text("id,arm,week\n")
+    (tmp_path / ".gitkeep").write_text("")
+    hit = only(errors_of_dir(raw, config, tmp_path), rule="unread_file")
+    assert hit["file"] == "gad7.csv" and "data.ignore_files" in hit["detail"]
+    assert validate_inputs(raw, config, raw_dir=tmp_path, ignore_files=["gad7.csv"])
+
+
+def errors_of_dir(paths, config, raw_dir) -> pd.DataFrame:
+    with pytest.raises(DataValidationError) as caught:
+        validate_inputs(paths, config, raw_dir=raw_dir)
+    return caught.value.errors
+
+
+def test_rows_in_an_arm_the_instrument_is_not_given_in(raw, config):
+    config["instruments"]["sai_therapist"]["arms"] = ["ICBT"]
+    found = errors_of(raw, config)
+    assert set(found["rule"]) == {"arm_scheduled"} and set(found["value"]) == {"IPDT"}
+    assert set(found["file"]) == {"sai_therapist.csv"} and found["row"].notna().all()
+
+
+def test_intake_counts_not_applicable_apart(raw, config):
+    """Without its IPDT rows the therapist file is valid for an ICBT-only instrument; the
+    IPDT participants are then not applicable for it, not missing."""
+    frame = pd.read_csv(raw["sai_therapist"], dtype=str, keep_default_na=False)
+    frame[frame["arm"] == "ICBT"].to_csv(raw["sai_therapist"], index=False)
+    config["instruments"]["sai_therapist"]["arms"] = ["ICBT"]
+    intake = intake_table(validate_inputs(raw, config), raw, config).set_index(["instrument", "week"])
+    row = intake.loc[("sai_therapist", "1")]
+    ipdt = frame.loc[frame["arm"] == "IPDT", "id"].nunique()
+    assert (row["randomised"], row["not_applicable"]) == (30, ipdt) and ipdt > 0
+    assert row["completeness"] == round(row["responded"] / (30 - ipdt), 4)
 
 
 def test_non_numeric_item(raw, config):

@@ -11,7 +11,7 @@ if SYNTHETIC:
         conda:
             CONDA_ENV
         params:
-            design=simulation_design(),
+            design=params.simulation(config),
             seed=rule_seed("simulate"),
         script:
             "../scripts/simulate.py"
@@ -30,6 +30,9 @@ rule validate:
     conda:
         CONDA_ENV
     params:
-        contract=contract_rules(),
+        contract=params.contract(config),
+        # The folder of the raw files, searched for files that no instrument reads.
+        raw_dir=lambda wildcards, input: str(Path(input[INSTRUMENTS[0]]).parent),
+        ignore_files=config["data"].get("ignore_files", []),
     script:
         "../scripts/validate.py"

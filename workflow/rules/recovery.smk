@@ -11,7 +11,7 @@ rule recovery_chunk:
     conda:
         CONDA_ENV
     params:
-        design=recovery_design(),
+        design=params.recovery(config),
         scatteritem=lambda wildcards: wildcards.scatteritem,
     script:
         "../scripts/recovery_chunk.py"
@@ -38,6 +38,9 @@ rule recovery:
         CONDA_ENV
     params:
         lagged_effects=config["synthetic"]["lagged_effects"],
+        shorts=[p.short for p in design.processes(config)],
+        names={p.short: p.name for p in design.processes(config)},
+        chains=[{"parameters": c["parameters"]} for c in CHAINS],
         replications=config["recovery"]["replications"],
         bootstrap=config["recovery"]["bootstrap"],
     script:

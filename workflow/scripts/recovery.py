@@ -23,7 +23,8 @@ results = results.sort_values(["replication", "parameter", "method"], kind="stab
 expected = params.replications
 if results["replication"].nunique() != expected:
     raise RuntimeError(f"gathered {results['replication'].nunique()} replications, expected {expected}")
-summary = summarise(results, population_values(np.asarray(params.lagged_effects, float)))
+truth = population_values(np.asarray(params.lagged_effects, float), list(params.shorts), list(params.chains))
+summary = summarise(results, truth, dict(params.names))
 write_csv(results, out.replications)
 write_csv(summary, out.summary)
 table = recovery_table(summary)

@@ -11,9 +11,10 @@ from pathlib import Path  # noqa: E402
 from panelsem.io import write_csv  # noqa: E402
 from panelstudy.data_contract import describe_contract, intake_table, validate_inputs, write_validated  # noqa: E402
 
-contract = snakemake.params.contract
+params = snakemake.params
+contract = params.contract
 paths = {key: snakemake.input[key] for key in contract["instruments"]}
-validated = validate_inputs(paths, contract)
+validated = validate_inputs(paths, contract, raw_dir=params.raw_dir, ignore_files=params.ignore_files)
 for key, frame in validated.items():
     write_validated(frame, snakemake.output[key], contract, key)
 write_csv(intake_table(validated, paths, contract), snakemake.output.intake)

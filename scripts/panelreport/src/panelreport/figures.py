@@ -11,7 +11,6 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from panelsem.results import Z975  # noqa: E402
-from panelstudy.design import PROCESS_LABELS  # noqa: E402
 
 # Fixed SVG ids and no timestamps, so reruns give identical files.
 plt.rcParams.update({"svg.hashsalt": "alliance-riclpm", "svg.fonttype": "none"})
@@ -78,23 +77,27 @@ def plot_retention(retention: pd.DataFrame, labels: dict[str, str], png_path, sv
     save(fig, png_path, svg_path)
 
 
-def plot_bootstrap(replicates: dict[str, pd.DataFrame], indirect: dict[str, pd.DataFrame], png_path, svg_path) -> None:
-    """Bootstrap distribution of the indirect effect per rater, with both 95% intervals."""
+def plot_bootstrap(replicates: dict[str, pd.DataFrame], indirect: dict[str, pd.DataFrame], chains: dict[str, str],
+                   png_path, svg_path) -> None:
+    """Bootstrap distribution of each indirect effect in each model (one panel each),
+    with both 95% intervals; replicates and indirect by model label, chains: chain ->
+    its words."""
+    panels = [(model, row) for model, frame in indirect.items() for _, row in frame.iterrows()]
     sns.set_theme(style="whitegrid", context="paper")
-    fig, axes = plt.subplots(1, len(replicates), figsize=(3.4 * len(replicates), 2.8), sharey=True)
-    for ax, (rater, reps) in zip(np.atleast_1d(axes), replicates.items()):
-        summary = indirect[rater].iloc[0]
-        ax.hist(reps.loc[reps["converged"], "indirect"], bins=40, color="0.7", edgecolor="white")
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.4 * len(panels), 2.8), sharey=True, squeeze=False)
+    for ax, (model, summary) in zip(axes[0], panels):
+        reps = replicates[model]
+        ax.hist(reps.loc[reps["converged"].astype(bool), summary["chain"]], bins=40, color="0.7", edgecolor="white")
         ax.axvline(summary["estimate"], color="black", lw=1.2, label="estimate")
         for bound in ("boot_lower", "boot_upper"):
             ax.axvline(summary[bound], color="#0173b2", ls="--", lw=1, label="bootstrap 95% CI" if bound == "boot_lower" else None)
         for bound in ("mc_lower", "mc_upper"):
             ax.axvline(summary[bound], color="#de8f05", ls=":", lw=1.2, label="Monte Carlo 95% CI" if bound == "mc_lower" else None)
         ax.axvline(0, color="0.3", lw=0.6)
-        ax.set_title(f"{rater}-rated alliance")
-        ax.set_xlabel("Indirect effect (b_E_A × b_D_E)")
-    np.atleast_1d(axes)[0].set_ylabel("Replicates")
-    np.atleast_1d(axes)[0].legend(frameon=False, fontsize=7)
+        ax.set_title(model, fontsize=9)
+        ax.set_xlabel(f"{chains[summary['chain']]}\n({summary['chain'].replace('*', ' × ')})", fontsize=8)
+    axes[0][0].set_ylabel("Replicates")
+    axes[0][0].legend(frameon=False, fontsize=7)
     fig.tight_layout()
     save(fig, png_path, svg_path)
 
@@ -112,13 +115,14 @@ def standardised_lagged(lagged: pd.DataFrame) -> pd.DataFrame:
                          beta_upper=lagged["ci_upper"] * ratio)
 
 
-def plot_forest(lagged: dict[str, pd.DataFrame], png_path, svg_path) -> None:
-    """Cross-lagged effects with 95% CIs, patient- against therapist-rated alliance."""
+def plot_forest(lagged: dict[str, pd.DataFrame], names: dict[str, str], png_path, svg_path) -> None:
+    """Cross-lagged effects with 95% CIs, one colour per model (lagged: by model label;
+    names: short name -> process label)."""
     sns.set_theme(style="whitegrid", context="paper")
     frames = [standardised_lagged(f).assign(rater=r) for r, f in lagged.items()]
     data = pd.concat(frames, ignore_index=True)
     data = data[data["outcome"] != data["predictor"]]
-    data["path"] = [f"{PROCESS_LABELS[p]} → {PROCESS_LABELS[o]}" for o, p in zip(data["outcome"], data["predictor"])]
+    data["path"] = [f"{names[p]} → {names[o]}" for o, p in zip(data["outcome"], data["predictor"])]
     paths = list(dict.fromkeys(data["path"]))
     fig, ax = plt.subplots(figsize=(6.0, 0.5 + 0.45 * len(paths)))
     colours = dict(zip(lagged, sns.color_palette("colorblind")))
@@ -126,7 +130,7 @@ def plot_forest(lagged: dict[str, pd.DataFrame], png_path, svg_path) -> None:
     for rater, rows in data.groupby("rater", sort=False):
         y = np.array([paths.index(p) for p in rows["path"]]) + offsets[rater]
         ax.errorbar(rows["beta"], y, xerr=[rows["beta"] - rows["beta_lower"], rows["beta_upper"] - rows["beta"]],
-                    fmt="o", ms=4, capsize=2, color=colours[rater], label=f"{rater}-rated alliance")
+                    fmt="o", ms=4, capsize=2, color=colours[rater], label=rater)
     ax.axvline(0, color="0.3", lw=0.8)
     ax.set_yticks(range(len(paths)), paths)
     ax.invert_yaxis()
@@ -156,18 +160,20 @@ def plot_individual_trajectories(scores: pd.DataFrame, instruments: list[str], l
     save(fig, png_path, svg_path)
 
 
-def plot_path_diagram(lagged: pd.DataFrame, title: str, png_path, svg_path) -> None:
-    """The within-person cross-lagged model for two adjacent weeks, with its estimates.
+def plot_path_diagram(lagged: pd.DataFrame, names: dict[str, str], title: str, png_path, svg_path) -> None:
+    """The within-person cross-lagged model for two adjacent weeks, with its estimates
+    (names: short name -> process label, in model order).
 
     Solid arrows: 95% CI excludes 0; dashed: it does not. Graphviz is not
     pip-installable, so the diagram is drawn with matplotlib.
     """
-    order = ["A", "E", "D"]
-    y = {k: 2 - i for i, k in enumerate(order)}
-    fig, ax = plt.subplots(figsize=(6.2, 3.6))
+    order = list(names)
+    top = len(order) - 1
+    y = {k: top - i for i, k in enumerate(order)}
+    fig, ax = plt.subplots(figsize=(6.2, 1.2 + 1.2 * len(order)))
     for x, week in ((0, "t − 1"), (4, "t")):
         for k in order:
-            ax.text(x, y[k], f"{PROCESS_LABELS[k]}\n(week {week})", ha="center", va="center", fontsize=8,
+            ax.text(x, y[k], f"{names[k]}\n(week {week})", ha="center", va="center", fontsize=8,
                     bbox=dict(boxstyle="round,pad=0.4", fc="#e8f0fa", ec="#3b6ea5"))
     for _, r in lagged.iterrows():
         significant = r["ci_lower"] > 0 or r["ci_upper"] < 0
@@ -182,7 +188,7 @@ def plot_path_diagram(lagged: pd.DataFrame, title: str, png_path, svg_path) -> N
                 color="black" if significant else "0.45",
                 bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.85))
     ax.set_xlim(-1.2, 5.2)
-    ax.set_ylim(-0.6, 2.6)
+    ax.set_ylim(-0.6, top + 0.6)
     ax.axis("off")
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
@@ -193,7 +199,7 @@ def plot_recovery(summary: pd.DataFrame, band: tuple[float, float], png_path, sv
     """Left: bias in empirical SDs. Right: coverage of each interval, with the band in which
     95% of coverage estimates fall if the true coverage were 95%. One row per effect and interval."""
     sns.set_theme(style="whitegrid", context="paper")
-    rows = summary.assign(row=summary["label"] + np.where(summary["parameter"] == "indirect",
+    rows = summary.assign(row=summary["label"] + np.where(summary["parameter"].str.contains("*", regex=False),
                                                           "\n(" + summary["interval"] + " interval)", ""))
     y = np.arange(len(rows))[::-1]
     colours = {"Wald": "#0173b2", "Monte Carlo": "#de8f05", "bootstrap": "#029e73"}

@@ -51,6 +51,31 @@ def error_frame(rows: list[dict]) -> pd.DataFrame:
 # --- schemas ---------------------------------------------------------------------------
 
 
+CONTRACT_KEYS = ("file", "rater", "weeks", "items", "item_min", "item_max", "arms")
+
+
+def contract(config: dict) -> dict:
+    """What the data contract checks, taken from a full config: the key columns, arm
+    names, missing-value codes and ignored columns, and per instrument its file, rater,
+    schedule, items, item range and arms. validate gets exactly this (as its params)."""
+    data = config["data"]
+    return {
+        "data": {
+            "columns": data["columns"],
+            "arms": [arm["name"] for arm in data["arms"]],
+            "missing_values": data["missing_values"],
+            "ignore_columns": data.get("ignore_columns", []),
+        },
+        "instruments": {key: {k: inst[k] for k in CONTRACT_KEYS if k in inst}
+                        for key, inst in config["instruments"].items()},
+    }
+
+
+def given_in(spec: dict, config: dict) -> list[str]:
+    """The arms where an instrument is given (all arms unless it names them)."""
+    return list(spec.get("arms", config["data"]["arms"]))
+
+
 def column_names(config: dict) -> dict[str, str]:
     """Canonical key (id, arm, week, rater) -> the column name used in the files."""
     return {key: config["data"]["columns"][key] for key in KEYS}
@@ -95,13 +120,17 @@ def instrument_schema(key: str, config: dict) -> pa.DataFrameSchema:
     """Schema of one raw file, read as text so that bad cells are reported as written."""
     spec = config["instruments"][key]
     names = column_names(config)
-    arms = list(config["data"]["arms"])
+    arms, given = list(config["data"]["arms"]), given_in(spec, config)
     low, high = spec["item_min"], spec["item_max"]
     integer = Check(is_integer, name="integer", error="integer")
     columns = {
         names["id"]: pa.Column(None, nullable=False),
         names["arm"]: pa.Column(
-            None, Check(lambda s: s.isin(arms), name="arm_allowed", error="arm_allowed"), nullable=False
+            None,
+            [Check(lambda s: s.isin(arms), name="arm_allowed", error="arm_allowed"),
+             # A configured arm where the instrument is not given: reported once, as that.
+             Check(lambda s: ~s.isin(arms) | s.isin(given), name="arm_scheduled", error="arm_scheduled")],
+            nullable=False,
         ),
         names["week"]: pa.Column(
             None,
@@ -254,6 +283,7 @@ RULE_DETAIL = {
     "in_range": "outside the instrument's item range",
     "week_in_schedule": "not a week in the instrument's schedule",
     "arm_allowed": "not one of the configured arms",
+    "arm_scheduled": "the instrument is not given in this arm (instruments.<key>.arms)",
     "rater_matches": "not the instrument's configured rater",
 }
 
@@ -285,22 +315,43 @@ def cross_file_errors(frames: dict[str, pd.DataFrame], labels: dict[str, str], n
     return problems
 
 
-def validate_inputs(paths: dict[str, str], config: dict) -> dict[str, pd.DataFrame]:
-    """Validate every instrument file; return typed long data or raise with every problem."""
+def unread_files(raw_dir: str, paths: dict[str, str], ignored) -> list[dict]:
+    """Files in the raw folder that no instrument reads and the config does not list as
+    ignored: a questionnaire the run would silently leave out. Hidden files (.gitkeep)
+    are not data."""
+    read = {Path(p).name for p in paths.values()} | set(ignored)
+    folder = Path(raw_dir)
+    if not folder.is_dir():
+        return []
+    return [error(file.name, "unread_file", "no instrument reads this file: add an instrument for it, or list it "
+                  "under data.ignore_files")
+            for file in sorted(folder.iterdir()) if file.is_file() and not file.name.startswith(".")
+            and file.name not in read]
+
+
+def validate_inputs(paths: dict[str, str], config: dict, raw_dir: str | None = None,
+                    ignore_files=()) -> dict[str, pd.DataFrame]:
+    """Validate every instrument file; return typed long data or raise with every problem.
+
+    raw_dir: the folder the files come from, checked for files that no instrument reads."""
     names = column_names(config)
     missing_values = config["data"]["missing_values"]
+    ignored_columns = list(config["data"].get("ignore_columns", []))
     labels = {key: Path(path).name for key, path in paths.items()}
     frames, problems = {}, []
+    if raw_dir is not None:
+        problems += unread_files(raw_dir, paths, ignore_files)
     for key, path in paths.items():
         frame, found = read_raw(path, labels[key], missing_values)
         problems += found
         if frame is not None:
+            frame = frame.drop(columns=[c for c in ignored_columns if c in frame.columns])
             problems += schema_errors(frame, instrument_schema(key, config), labels[key], names)
         frames[key] = frame
     problems += cross_file_errors(frames, labels, names)
     if problems:
         order = {label: i for i, label in enumerate(labels.values())}
-        problems.sort(key=lambda p: (order[p["file"]], p["row"] or 0))
+        problems.sort(key=lambda p: (order.get(p["file"], len(order)), p["row"] or 0))
         raise DataValidationError(error_frame(problems))
     return {key: typed(frame, key, config) for key, frame in frames.items()}
 
@@ -336,21 +387,26 @@ def write_validated(frame: pd.DataFrame, path: str, config: dict, key: str) -> N
 def intake_table(validated: dict[str, pd.DataFrame], paths: dict[str, str], config: dict) -> pd.DataFrame:
     """Rows read, response status and completeness per instrument and week.
 
-    Randomised participants are all ids found in any input file. A row is `complete`
-    when every item is present, `partial` when some are, `all_missing` when none are
-    (a kept non-response). Completeness is responded (complete + partial) / randomised.
+    Randomised participants are all ids found in any input file; those of arms where
+    an instrument is not given are `not_applicable` for it. A row is `complete` when
+    every item is present, `partial` when some are, `all_missing` when none are (a kept
+    non-response). Completeness is responded (complete + partial) over the randomised
+    participants it applies to.
     """
-    randomised = len(set().union(*(set(frame["id"]) for frame in validated.values())))
+    arm_of = pd.concat([frame[["id", "arm"]] for frame in validated.values()]).drop_duplicates("id")
     rows = []
     for key, frame in validated.items():
         spec = config["instruments"][key]
+        applicable = int(arm_of["arm"].isin(given_in(spec, config)).sum())
+        randomised, not_applicable = len(arm_of), len(arm_of) - applicable
         present = frame[spec["items"]].notna().sum(axis=1)
         status = np.select([present == len(spec["items"]), present > 0], ["complete", "partial"], default="all_missing")
         counts = frame.assign(status=status)
-        base = {"instrument": key, "file": Path(paths[key]).name, "randomised": randomised}
+        base = {"instrument": key, "file": Path(paths[key]).name, "randomised": randomised,
+                "not_applicable": not_applicable}
         for week in spec["weeks"]:
-            rows.append(base | {"week": str(week)} | tally(counts[counts["week"] == week], randomised))
-        rows.append(base | {"week": "all"} | tally(counts, randomised * len(spec["weeks"])))
+            rows.append(base | {"week": str(week)} | tally(counts[counts["week"] == week], applicable))
+        rows.append(base | {"week": "all"} | tally(counts, applicable * len(spec["weeks"])))
     return pd.DataFrame(rows)
 
 
@@ -379,7 +435,7 @@ def row_json_schema(key: str, config: dict) -> dict:
     item = {"type": ["integer", "null"], "minimum": spec["item_min"], "maximum": spec["item_max"]}
     properties = {
         names["id"]: {"type": "string", "minLength": 1},
-        names["arm"]: {"enum": list(config["data"]["arms"])},
+        names["arm"]: {"enum": given_in(spec, config)},
         names["week"]: {"type": "integer", "enum": [int(w) for w in spec["weeks"]]},
         names["rater"]: {"const": spec["rater"]},
     } | {name: item for name in spec["items"]}
@@ -407,6 +463,9 @@ def describe_contract(config: dict) -> dict:
             f"columns are exactly {names['id']}, {names['arm']}, {names['week']}, {names['rater']} and the items",
             f"at most one row per ({names['id']}, {names['week']})",
             "a participant keeps one arm within a file and across all files",
+            "an instrument has rows only for the arms where it is given",
+            "the raw folder holds no file that no instrument reads (unless data.ignore_files lists it)",
+            "columns listed in data.ignore_columns are dropped before these checks",
             "a file has a header and at least one data row",
             "a row whose items are all missing is kept and counted as a non-response",
         ],
@@ -417,6 +476,7 @@ def describe_contract(config: dict) -> dict:
                 "weeks": [int(w) for w in spec["weeks"]],
                 "items": list(spec["items"]),
                 "item_range": [spec["item_min"], spec["item_max"]],
+                "arms": given_in(spec, config),
                 "row_schema": row_json_schema(key, config),
             }
             for key, spec in config["instruments"].items()
