@@ -14,6 +14,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / ".test" / "small" / "config.yaml"
 HANDWRITTEN = ROOT / ".test" / "handwritten" / "config.yaml"
+TRIAL2 = ROOT / ".test" / "trial2" / "config.yaml"
 # Everything a clean clone has; generated and local-only trees stay behind.
 NOT_COPIED = {".git", ".venv", ".snakemake", "results", "resources", "logs", "_build", "_generated",
               "__pycache__", ".pytest_cache"}
@@ -101,6 +102,12 @@ def config_args(path: Path, *overlays) -> tuple[str, ...]:
 def small_args():
     """small_args(*overlays): Snakemake arguments for the test suite's reduced build."""
     return lambda *overlays: config_args(SMALL, *overlays)
+
+
+@pytest.fixture(scope="session")
+def trial2_args():
+    """trial2_args(*overlays): Snakemake arguments for the second trial (.test/trial2)."""
+    return lambda *overlays: config_args(TRIAL2, *overlays)
 
 
 def pytest_terminal_summary(terminalreporter):

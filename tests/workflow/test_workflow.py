@@ -373,8 +373,10 @@ def rules_reading(path, config):
             return {"tables"}
         # a renamed arm is renamed in model.arms and model.multigroup too
         return {"simulate", "validate", "tables", "recovery_chunk"} | fits | text
-    if path in ("data.missing_values", "data.ignore_columns"):
+    if path == "data.missing_values":
         return {"validate"}
+    if path == "data.ignore_columns":  # the generator writes them as an export has them
+        return {"simulate", "validate", "recovery_chunk"}
     if key is not None:
         if item == "label":
             return ({"measurement", "tables", "figures"} | text | ({"individual_figure"} if key in primary else set())

@@ -23,7 +23,8 @@ def pick(mapping: dict, keys) -> dict:
 def simulation(config: dict, instrument_keys=SIMULATION_KEYS) -> dict:
     """Everything the synthetic trial is drawn from."""
     return {
-        "data": {"columns": config["data"]["columns"], "arms": design.arm_names(config)},
+        "data": {"columns": config["data"]["columns"], "arms": design.arm_names(config),
+                 "ignore_columns": config["data"]["ignore_columns"]},
         "instruments": {key: pick(inst, instrument_keys) for key, inst in config["instruments"].items()},
         "processes": [{"name": p["name"], "instruments": p["instruments"]} for p in config["processes"]],
         "model": {"waves": config["model"]["waves"]},
