@@ -2,7 +2,6 @@
 
 import re
 import shutil
-import stat
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -186,7 +185,7 @@ def test_unknown_citation_is_an_error(tmp_path):
 def test_manuscript_inputs_lists_every_file_read():
     inputs = {p.relative_to(DEMO).as_posix() for p in manuscript_inputs(DEMO)}
     assert inputs == {
-        "index.qmd", "_quarto.yml", "_variables.yml", "references.bib", "apa.csl",
+        "index.qmd", "_quarto.yml", "_variables.yml", "references.bib", "apa.csl", "typst-tables.typ",
         "_generated/tables/descriptives.md", "_generated/tables/paths.md",
         "_generated/figures/paths.png", "_generated/figures/trajectories.png",
     }
@@ -228,17 +227,6 @@ def test_expand_rejects_what_it_cannot_honour(tmp_path, text, message):
     main = write(tmp_path / "index.qmd", text)
     with pytest.raises(ManuscriptError, match=message):
         expand(main, tmp_path, {"x": {"y": 1}})
-
-
-def test_auto_engine_uses_quarto_when_it_is_on_path(tmp_path, monkeypatch):
-    fake = write(tmp_path / "bin/quarto",
-                 '#!/bin/sh\n# quarto render DIR --to FORMATS --output-dir OUT\n'
-                 'echo "$@" > "$6/args"; touch "$6/index.html" "$6/index.pdf" "$6/index.docx"\n')
-    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
-    out = render(DEMO, tmp_path / "out")
-    assert (out["pdf"].parent / "args").read_text().split() == [
-        "render", str(DEMO.resolve()), "--to", "html,typst,docx", "--output-dir", str(out["pdf"].parent)]
 
 
 def test_variables_in_front_matter_are_resolved_after_the_yaml_is_read(tmp_path):
