@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 
+from panelreport.layout import table_layout
 from panelreport.markdown import format_p, markdown_table
 from panelstudy.design import PROCESS_LABELS
 
@@ -20,7 +21,7 @@ def provenance_markdown(record: dict) -> str:
     key_packages = ["snakemake", "semopy", "numpy", "scipy", "pandas", "pandera", "matplotlib", "seaborn", "pypandoc_binary", "typst"]
     rows += [(f"Package {name}", record["packages"][name]) for name in key_packages if name in record["packages"]]
     frame = pd.DataFrame(rows, columns=["Item", "Value"])
-    return markdown_table(frame, "Provenance of this build", "provenance")
+    return markdown_table(frame, "Provenance of this build", "provenance", **table_layout("provenance"))
 
 
 
