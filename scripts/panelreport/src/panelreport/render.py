@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import re
 import shutil
@@ -293,9 +294,7 @@ def reference_docx(path: Path) -> Path:
     return path
 
 
-def typst_pdf(typ: bytes, manuscript_dir: Path, out: Path) -> None:
-    # No creation date in the PDF, so reruns give identical files.
-    source = b"#set document(date: none)\n" + typ
+def typst_pdf(source: bytes, manuscript_dir: Path, out: Path) -> None:
     try:
         # Only the fonts inside the typst wheel: the same PDF on every machine.
         _, warnings = typst.compile_with_warnings(source, output=str(out), root=str(manuscript_dir),
@@ -308,21 +307,25 @@ def typst_pdf(typ: bytes, manuscript_dir: Path, out: Path) -> None:
         raise ManuscriptError("typst warnings:\n" + "\n".join(w.diagnostic for w in warnings))
 
 
-def header_args(value, manuscript_dir: Path, tmp: Path, fmt: str) -> list[str]:
-    """include-in-header as Quarto reads it: a path, or a list of paths, `file:` and `text:` entries."""
-    args = []
-    for i, entry in enumerate(as_list(value)):
+RAW_FORMATS = {"html": "html", "pdf": "typst", "docx": "openxml"}
+
+
+def header_includes(value, manuscript_dir: Path, fmt: str) -> list[str]:
+    """include-in-header as Quarto reads it (a path, or a list of paths, `file:` and `text:`
+    entries), as raw blocks for header-includes: the --include-in-header flag would
+    replace the header-includes that the Lua filters add."""
+    blocks = []
+    for entry in as_list(value):
         if isinstance(entry, dict) and "text" in entry:
-            path = tmp / f"{fmt}-header-{i}.txt"
-            path.write_text(entry["text"], encoding="utf-8")
+            text = entry["text"]
         else:
-            path = manuscript_dir / (entry if isinstance(entry, str) else entry["file"])
-        args.append(f"--include-in-header={path}")
-    return args
+            text = (manuscript_dir / (entry if isinstance(entry, str) else entry["file"])).read_text(encoding="utf-8")
+        blocks.append(f"```{{={RAW_FORMATS[fmt]}}}\n{text.rstrip()}\n```\n")  # a final newline: blocks, not inlines
+    return blocks
 
 
-def render_fallback(manuscript_dir: Path, out_dir: Path, formats, article: str | None = None) -> dict[str, Path]:
-    article = article_path(manuscript_dir, article)
+def pandoc_jobs(manuscript_dir: Path, formats, article: Path, tmp: Path):
+    """(format, pandoc arguments, expanded body) for each format of the fallback."""
     variables_file = manuscript_dir / "_variables.yml"
     variables = load_yaml(variables_file) if variables_file.exists() else {}
     if not article.exists():
@@ -330,16 +333,39 @@ def render_fallback(manuscript_dir: Path, out_dir: Path, formats, article: str |
     front, body = split_front_matter(article.read_text(encoding="utf-8"), article)
     body = expand_text(body, article, manuscript_dir, variables)
     filters = [f"--lua-filter={FILTERS / 'crossref.lua'}", f"--lua-filter={FILTERS / 'callout.lua'}"]
+    for fmt in formats:
+        meta = expand_metadata(document_metadata(manuscript_dir, front, fmt), article, manuscript_dir, variables)
+        written = pandoc_metadata(meta, fmt)
+        includes = header_includes(meta.get("include-in-header"), manuscript_dir, fmt)
+        if includes:
+            written["header-includes"] = [*as_list(written.get("header-includes")), *includes]
+        meta_file = tmp / f"{fmt}.yml"
+        # JSON, a subset of YAML that keeps the raw blocks' line breaks as they are.
+        meta_file.write_text(json.dumps(written, ensure_ascii=False, default=str), encoding="utf-8")
+        args = [f"--resource-path={manuscript_dir}", *filters, "--citeproc", *pandoc_flags(meta),
+                f"--metadata-file={meta_file}", "--standalone"]
+        yield fmt, args, body
+
+
+def to_typst(args: list[str], body: str, manuscript_dir: Path) -> bytes:
+    # No creation date in the PDF, so reruns give identical files.
+    return b"#set document(date: none)\n" + run_pandoc([*args, "--to=typst"], body, manuscript_dir)
+
+
+def typst_source(manuscript_dir: Path, article: str | None = None) -> bytes:
+    """The Typst document that the fallback compiles into the PDF."""
+    manuscript_dir = Path(manuscript_dir).resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        [(_, args, body)] = pandoc_jobs(manuscript_dir, ["pdf"], article_path(manuscript_dir, article), Path(tmp))
+        return to_typst(args, body, manuscript_dir)
+
+
+def render_fallback(manuscript_dir: Path, out_dir: Path, formats, article: str | None = None) -> dict[str, Path]:
+    article = article_path(manuscript_dir, article)
     outputs = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        for fmt in formats:
-            meta = expand_metadata(document_metadata(manuscript_dir, front, fmt), article, manuscript_dir, variables)
-            meta_file = tmp / f"{fmt}.yml"
-            meta_file.write_text(yaml.safe_dump(pandoc_metadata(meta, fmt), allow_unicode=True), encoding="utf-8")
-            args = [f"--resource-path={manuscript_dir}", *filters, "--citeproc", *pandoc_flags(meta),
-                    *header_args(meta.get("include-in-header"), manuscript_dir, tmp, fmt),
-                    f"--metadata-file={meta_file}", "--standalone"]
+        for fmt, args, body in pandoc_jobs(manuscript_dir, formats, article, tmp):
             out = out_dir / f"{article.stem}{SUFFIXES[fmt]}"
             if fmt == "html":
                 run_pandoc([*args, "--to=html5", "--embed-resources", f"--output={out}"], body, manuscript_dir)
@@ -348,7 +374,7 @@ def render_fallback(manuscript_dir: Path, out_dir: Path, formats, article: str |
                 run_pandoc([*args, "--to=docx", f"--reference-doc={reference}", f"--output={out}"],
                            body, manuscript_dir)
             else:
-                typst_pdf(run_pandoc([*args, "--to=typst"], body, manuscript_dir), manuscript_dir, out)
+                typst_pdf(to_typst(args, body, manuscript_dir), manuscript_dir, out)
             outputs[fmt] = out
     return outputs
 
