@@ -145,3 +145,8 @@ def test_the_check_compares_numbers_tables_and_figures():
 def test_the_check_needs_quarto(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     assert quarto_check.main([str(DEMO)]) == 2
+
+
+def test_environment_yml_pins_the_quarto_the_standin_stands_for(repo_root, tmp_path):
+    version = standin("--version", cwd=tmp_path).stdout.strip()
+    assert f"  - quarto={version}\n" in (repo_root / "environment.yml").read_text()

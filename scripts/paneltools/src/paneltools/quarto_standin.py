@@ -39,8 +39,7 @@ import pypandoc
 import yaml
 
 from panelreport import render as fallback
-
-VERSION = "1.7.34"
+from paneltools.lock import QUARTO_VERSION
 SUFFIXES = {"html": ".html", "typst": ".pdf", "docx": ".docx", "pdf": ".pdf"}
 # panelreport's names of Quarto's formats.
 OURS = {quarto: ours for ours, quarto in fallback.QUARTO_FORMATS.items()}
@@ -203,7 +202,7 @@ def render(target: Path, to: str | None, output_dir: Path | None, clean: bool) -
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--version"]:
-        print(VERSION)
+        print(QUARTO_VERSION)
         return 0
     try:
         if not args or args[0] != "render":
