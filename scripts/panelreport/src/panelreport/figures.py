@@ -290,7 +290,7 @@ def plot_recovery(summary: pd.DataFrame, band: tuple[float, float], png_path, sv
             right.errorbar(cov[sel], y[sel], xerr=err[:, sel], fmt="o", color=c, capsize=2,
                            label=f"{method} interval", zorder=3)
     right.set_xlim(min(0.5, float(np.nanmin(cov)) - 0.05), 1.02)
-    right.set_xlabel("Coverage of the population value\n(with Monte Carlo 95% CI)")
+    right.set_xlabel("Coverage of the population\nvalue (Monte Carlo 95% CI)")
     right.set_title("95% interval coverage")
     fig.legend(*right.get_legend_handles_labels(), loc="outside lower center", ncol=4, frameon=False, fontsize=7)
     save(fig, png_path, svg_path)
