@@ -124,9 +124,12 @@ def test_the_check_finds_quarto_and_the_fallback_in_agreement(tmp_path, quarto, 
 @pytest.mark.parametrize("setting, finding", [
     ("citeproc: true", "the reference list differs"),  # Typst's own citations
     ("embed-resources: true", "loads site_libs/"),
+    ("type: default", "wrote no supplement.html"),  # as `type: manuscript`
+    ("at: pre-ast", "fontawesome"),  # callouts reach Quarto's Typst writer
 ])
 def test_the_check_fails_when_quarto_is_configured_as_before(tmp_path, quarto, capsys, setting, finding):
-    demo = demo_copy(tmp_path / "demo", **{setting: setting.replace("true", "false")})
+    before = {"true": "false", "default": "manuscript", "pre-ast": "post-render"}
+    demo = demo_copy(tmp_path / "demo", **{setting: " ".join(before.get(w, w) for w in setting.split(" "))})
     assert quarto_check.main([str(demo), "--out", str(tmp_path / "check")]) == 1
     assert finding in capsys.readouterr().out
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pypdf
 
-from panelreport.render import SUFFIXES, render
+from panelreport.render import SUFFIXES, ManuscriptError, render
 
 NUMBER = re.compile(r"-?\d+(?:[.,]\d+)*")
 XREF = re.compile(r"\b(Table|Figure) (\d+)\b")
@@ -187,8 +187,12 @@ def check(manuscript_dir: Path, out: Path, articles: list[str]) -> list[str]:
     before = git_status(manuscript_dir)
     problems = []
     for article in articles:
-        built = {engine: render(manuscript_dir, out / engine, engine=engine, article=article)
-                 for engine in ("quarto", "pandoc")}
+        try:
+            built = {engine: render(manuscript_dir, out / engine, engine=engine, article=article)
+                     for engine in ("quarto", "pandoc")}
+        except ManuscriptError as err:
+            problems.append(f"{article}: {err}")
+            continue
         for fmt in SUFFIXES:
             quarto, fallback = (built[e][fmt] for e in ("quarto", "pandoc"))
             problems += compare(quarto.name, READERS[fmt](quarto), READERS[fmt](fallback))
