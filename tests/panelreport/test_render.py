@@ -9,7 +9,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from panelreport.render import ManuscriptError, expand, manuscript_inputs, render
+from panelreport.render import ManuscriptError, expand, manuscript_inputs, render, typst_source
 
 DEMO = Path(__file__).parent / "manuscript_demo"
 
@@ -132,6 +132,14 @@ def test_pdf_has_the_same_content(pdf_text):
         assert expected in pdf_text
     assert "0.21" in pdf_text  # typst typesets the sign as a true minus
     assert "Original work published" not in pdf_text
+    # The filters' header-includes survive the format's include-in-header: no second number.
+    assert "Figure 1: Figure 1" not in pdf_text and "Table 1: Table 1" not in pdf_text
+
+
+def test_format_options_of_quarto_yml_reach_the_typst_document():
+    source = typst_source(DEMO).decode()
+    assert 'paper: "a4"' in source and "margin: (x: 2.5cm,y: 2.5cm,)" in source.replace(" ,", ",")
+    assert "#show table: set text(size: 0.85em" in source
 
 
 def test_docx_has_the_same_content_and_a_styled_banner(docx_xml, built):
