@@ -26,8 +26,14 @@ def lavaan_missing() -> str | None:
     return lavaan_status()
 
 
+def poppler_missing() -> str | None:
+    if shutil.which("pdftotext") is None:
+        return "pdftotext (Debian's poppler-utils) is not on PATH; `make poppler` installs it"
+    return None
+
+
 # Optional system parts: name -> a check giving None when present, else the reason.
-REQUIREMENTS = {"lavaan": lavaan_missing}
+REQUIREMENTS = {"lavaan": lavaan_missing, "poppler": poppler_missing}
 _missing: dict[str, str | None] = {}
 
 

@@ -68,6 +68,14 @@ def test_supplement_reports_the_recovery_study(built, small):
     assert "Supplement" in pdf_text and re.search(r"Table\s+1", pdf_text)
 
 
+@pytest.mark.needs("poppler")
+@pytest.mark.parametrize("article", ["index.qmd", "supplement.qmd"])
+def test_every_table_of_the_built_pdfs_fits_its_page(built, article):
+    from paneltools.tablefit import check
+
+    assert [str(o) for o in check(built / "manuscript", article)] == []
+
+
 def rendered_text(workdir: Path) -> tuple[str, str]:
     """The HTML's text and the PDF's text, whitespace folded and minus signs as hyphens."""
     html = (workdir / "manuscript" / "_build" / "index.html").read_text()

@@ -10,6 +10,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from panelreport.figures import plot_recovery  # noqa: E402
+from panelreport.layout import table_layout  # noqa: E402
 from panelreport.markdown import markdown_table  # noqa: E402
 from panelreport.recovery_report import recovery_table  # noqa: E402
 from panelsem.io import write_csv  # noqa: E402
@@ -32,5 +33,5 @@ write_csv(table, out.table_csv)
 caption = (f"Parameter recovery over {expected} synthetic trials drawn from the population, each with "
            f"{params.bootstrap} bootstrap resamples: bias, RMSE and coverage of 95% intervals "
            "(Monte Carlo standard error in brackets) against the population value of each effect")
-Path(out.table_md).write_text(markdown_table(table, caption, "recovery", digits=3))
+Path(out.table_md).write_text(markdown_table(table, caption, "recovery", digits=3, **table_layout("recovery")))
 plot_recovery(summary, coverage_band(int(summary["replications"].min())), out.png, out.svg)

@@ -10,6 +10,7 @@ from pathlib import Path  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from panelreport import tables  # noqa: E402
+from panelreport.layout import table_layout  # noqa: E402
 from panelreport.markdown import markdown_table  # noqa: E402
 from panelsem.io import write_csv  # noqa: E402
 
@@ -54,4 +55,4 @@ for name, (frame, caption) in built.items():
     index = params.tables.index(name)
     write_csv(frame, snakemake.output.csv[index])
     digits = 3 if name == "lagged_effects" else 2
-    Path(snakemake.output.md[index]).write_text(markdown_table(frame, caption, name, digits))
+    Path(snakemake.output.md[index]).write_text(markdown_table(frame, caption, name, digits, **table_layout(name)))

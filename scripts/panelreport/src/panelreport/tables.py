@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from panelreport.layout import table_layout
 from panelreport.markdown import format_p, markdown_table
 
 
@@ -49,7 +50,7 @@ def provenance_markdown(record: dict) -> str:
                     "pypandoc_binary", "typst"]
     rows += [(f"Package {name}", record["packages"][name]) for name in key_packages if name in record["packages"]]
     frame = pd.DataFrame(rows, columns=["Item", "Value"])
-    return markdown_table(frame, "Provenance of this build", "provenance")
+    return markdown_table(frame, "Provenance of this build", "provenance", **table_layout("provenance"))
 
 
 def _m_sd(mean: float, sd: float) -> str:

@@ -1,0 +1,15 @@
+"""How each table of the manuscript is typeset: options of markdown.markdown_table, by the
+table's label. A table not listed gets the defaults (column widths from its contents, the
+table font of manuscript/typst-tables.typ). The end-to-end test of the workflow fails when
+a table of the built paper or supplement does not fit its page (paneltools.tablefit); add
+the table here then: abbreviations with shorter headers, font_scale, or landscape."""
+
+TABLE_LAYOUT: dict[str, dict] = {
+    # Twelve columns of estimates and intervals: wider than a portrait page at any
+    # readable size.
+    "recovery": {"landscape": True},
+}
+
+
+def table_layout(label: str) -> dict:
+    return TABLE_LAYOUT.get(label, {})
