@@ -16,6 +16,12 @@ def test_test_configs_are_valid(config, handwritten_config):
     check_config(handwritten_config, SCHEMA)
 
 
+@pytest.mark.parametrize("path", ["config/template.yaml", ".test/trial2/config.yaml"])
+def test_the_template_and_the_second_trial_are_valid(repo_root, path):
+    """The template a fork starts from (config/README.md) is a complete config."""
+    check_config(yaml.safe_load((repo_root / path).read_text()), SCHEMA)
+
+
 @pytest.mark.parametrize(
     ("mutate", "named"),
     [

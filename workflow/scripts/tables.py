@@ -48,8 +48,9 @@ built = {
     "between_person": (tables.between_person_table(per_model(inp.ri_correlations), names, converged),
                        "Between-person part: correlations of the random intercepts"),
     "lagged_effects": (tables.lagged_table(per_model(inp.lagged), names, directions, converged),
-                       "Within-person lagged effects (b: unstandardised, on the instruments' score scales; β: "
-                       "standardised), with the direction of each estimate in the processes' terms"),
+                       "Within-person lagged effects of each process in week t − 1 on each in week t (b: "
+                       "unstandardised, on the instruments' score scales; β: standardised), with the direction of "
+                       "each estimate in the processes' terms"),
 }
 for name, (frame, caption) in built.items():
     index = params.tables.index(name)

@@ -8,6 +8,9 @@ TABLE_LAYOUT: dict[str, dict] = {
     # Twelve columns of estimates and intervals: wider than a portrait page at any
     # readable size.
     "recovery": {"landscape": True},
+    # Sentences in the first three columns: a smaller font keeps them to a few lines.
+    "claims": {"font_scale": 0.85},
+    "lagged_effects": {"font_scale": 0.9},
 }
 
 
