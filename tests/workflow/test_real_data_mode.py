@@ -25,6 +25,14 @@ def test_handwritten_real_data_run_end_to_end(tmp_path, copy_workflow, snakemake
     html = (workdir / "manuscript/_build/index.html").read_text()
     assert "Synthetic data" not in html
     assert ".test/handwritten" in html
+    # Privacy on real data: no participant id anywhere a reader looks, and no figure of
+    # individual trajectories unless the config asks for it.
+    ids = {line.split(",")[0] for line in (workdir / ".test/handwritten/qids.csv").read_text().splitlines()[1:]}
+    assert len(ids) == 30
+    shown = [html, *(p.read_text() for p in (workdir / "results/tables").glob("*.csv")),
+             *(p.read_text() for p in (workdir / "manuscript/_generated").rglob("*.md"))]
+    assert not [i for i in ids if any(re.search(rf"\b{i}\b", text) for text in shown)]
+    assert 'id="fig-individual"' not in html and not (workdir / "results/figures/individual.png").exists()
     # Every reported number of the real-data path against its committed reference.
     verify = snakemake(workdir, "--cores", "2", "verify", "--replace-workflow-config", "--configfile",
                        ".test/handwritten/config.yaml")
@@ -49,7 +57,7 @@ def test_corrupt_input_stops_before_any_analysis(tmp_path, copy_workflow, snakem
     sai_lines = sai.read_text().splitlines()
     sai.write_text("\n".join(sai_lines + [sai_lines[1]]) + "\n")  # a duplicated participant-week
     overlay = yaml.safe_load((fixture / "config.yaml").read_text())
-    overlay["data"]["raw_dir"] = "data/raw"
+    overlay["data"].update(raw_dir="data/raw", ignore_files=[])  # the fixture folder's config and reference stay behind
     (tmp_path / "overlay.yaml").write_text(yaml.safe_dump(overlay))
 
     result = snakemake(workdir, "--cores", "2", "--replace-workflow-config", "--configfile", str(tmp_path / "overlay.yaml"),
