@@ -221,9 +221,18 @@ rule figures:
 rule provenance:
     input:
         **validated_files(),
-        **{f"raw_{key}": path for key, path in raw_files().items()},
+        # As validate takes them (they all exist once it has passed).
+        unpack(
+            lambda wildcards: {
+                f"raw_{key}": path for key, path in present_raw_files(wildcards).items()
+            }
+        ),
         # Files in the raw folder that the config lists as ignored: hashed, not read.
-        ignored=[f"{RAW_DIR}/{name}" for name in config["data"]["ignore_files"]],
+        ignored=lambda wildcards: [
+            path
+            for path in (f"{RAW_DIR}/{name}" for name in config["data"]["ignore_files"])
+            if Path(path).is_file()
+        ],
         code=rule_code("provenance"),
         requirements="requirements.txt",
     output:
