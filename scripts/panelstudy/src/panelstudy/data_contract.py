@@ -331,34 +331,34 @@ RULE_DETAIL = {
 }
 
 
-def participant_ids(cells: pd.Series, label: str, column: str, data: dict) -> tuple[pd.Series, list[dict], list]:
+def participant_ids(cells: pd.Series, label: str, column: str, data: dict) -> tuple[pd.Series, list[dict], pd.Series]:
     """Each row's participant id as later stages use it: as written, normalised when
     data.normalise_ids is on, then mapped by data.id_map. NaN where the id is missing,
     or holds characters that do not show (an error unless normalised).
 
-    Returns the ids, the problems, and (line, written, id, how) for every id changed."""
-    problems, changes, ids = [], [], pd.Series(np.nan, index=cells.index, dtype=object)
+    Returns the ids, the problems, and how each changed id was changed (by line)."""
+    problems, how, ids = [], {}, pd.Series(np.nan, index=cells.index, dtype=object)
     id_map = {str(k): str(v) for k, v in data["id_map"].items()}
     for line, written in cells.dropna().items():
-        participant, how = written, []
+        participant, steps = written, []
         if hidden_characters(written):
             if not data["normalise_ids"]:
                 problems.append(error(label, "id_characters", f"the id {describe_hidden(written)}, which does not "
                                       "show: correct it in the export, or set data.normalise_ids: true", line,
                                       column, written))
                 continue
-            participant, how = normalise(written), ["normalised (data.normalise_ids)"]
+            participant, steps = normalise(written), ["normalised (data.normalise_ids)"]
             if not participant:
                 problems.append(error(label, "not_missing", "this column may not be empty (the id is nothing but "
                                       "characters that do not show)", line, column, written))
                 continue
         if participant in id_map:
             participant = id_map[participant]
-            how.append("mapped (data.id_map)")
+            steps.append("mapped (data.id_map)")
         ids[line] = participant
-        if how:
-            changes.append((label, line, written, participant, ", ".join(how)))
-    return ids, problems, changes
+        if steps:
+            how[line] = ", ".join(steps)
+    return ids, problems, pd.Series(how, dtype=object)
 
 
 def parsed_keys(cells: pd.DataFrame, ids: pd.Series, spec: dict, data: dict) -> pd.DataFrame:
@@ -452,14 +452,14 @@ def unread_files(raw_dir: str, paths: dict[str, str], ignored) -> list[dict]:
 
 class Validated(dict):
     """Instrument -> typed long table; `.id_changes` lists every id that normalisation
-    or the id map changed (file, line, written, id, how), for the intake table."""
+    or the id map changed (file, line, week, written, id, how), for the intake table."""
 
     def __init__(self, tables: dict[str, pd.DataFrame], id_changes: pd.DataFrame):
         super().__init__(tables)
         self.id_changes = id_changes
 
 
-ID_CHANGE_COLUMNS = ["file", "line", "written", "id", "how"]
+ID_CHANGE_COLUMNS = ["file", "line", "week", "written", "id", "how"]
 
 
 def validate_inputs(paths: dict[str, str], config: dict, raw_dir: str | None = None,
@@ -483,10 +483,13 @@ def validate_inputs(paths: dict[str, str], config: dict, raw_dir: str | None = N
         cells = frame.mask(frame.isin(list(data["missing_values"])))
         problems += schema_errors(cells, frame, instrument_schema(key, config), labels[key])
         if names["id"] in cells:
-            ids, found, changed = participant_ids(cells[names["id"]], labels[key], names["id"], data)
+            ids, found, how = participant_ids(cells[names["id"]], labels[key], names["id"], data)
             problems += found
-            changes += changed
             keys[key] = parsed_keys(cells, ids, config["instruments"][key], data)
+            lines = how.index
+            changes.append(pd.DataFrame({"file": labels[key], "line": lines, "week": keys[key].loc[lines, "week"],
+                                         "written": frame.loc[lines, names["id"]], "id": ids[lines], "how": how},
+                                        columns=ID_CHANGE_COLUMNS))
             problems += key_errors(keys[key], frame, labels[key], names)
             cells = cells.assign(**{names["id"]: ids})
         written[key], cleaned[key] = frame, cells
@@ -495,7 +498,8 @@ def validate_inputs(paths: dict[str, str], config: dict, raw_dir: str | None = N
     if problems:
         raise DataValidationError(sorted_errors(problems, labels))
     tables = {key: typed(frame, key, config) for key, frame in cleaned.items()}
-    return Validated(tables, pd.DataFrame(changes, columns=ID_CHANGE_COLUMNS))
+    return Validated(tables, pd.concat(changes, ignore_index=True) if changes else
+                     pd.DataFrame(columns=ID_CHANGE_COLUMNS))
 
 
 def sorted_errors(problems: list[dict], labels: dict[str, str]) -> pd.DataFrame:
@@ -539,9 +543,12 @@ def intake_table(validated: dict[str, pd.DataFrame], paths: dict[str, str], conf
     an instrument is not given are `not_applicable` for it. A row is `complete` when
     every item is present, `partial` when some are, `all_missing` when none are (a kept
     non-response). Completeness is responded (complete + partial) over the randomised
-    participants it applies to.
+    participants it applies to. `only_in_this_instrument` counts the participants found
+    in no other instrument given in their arm; `ids_changed` the rows whose id
+    data.normalise_ids or data.id_map changed, listed in `id_changes` on the `all` line.
     """
     arm_of = pd.concat([frame[["id", "arm"]] for frame in validated.values()]).drop_duplicates("id")
+    changes = getattr(validated, "id_changes", pd.DataFrame(columns=ID_CHANGE_COLUMNS))
     rows = []
     for key, frame in validated.items():
         spec = config["instruments"][key]
@@ -550,12 +557,36 @@ def intake_table(validated: dict[str, pd.DataFrame], paths: dict[str, str], conf
         present = frame[spec["items"]].notna().sum(axis=1)
         status = np.select([present == len(spec["items"]), present > 0], ["complete", "partial"], default="all_missing")
         counts = frame.assign(status=status)
-        base = {"instrument": key, "file": Path(paths[key]).name, "randomised": randomised,
-                "not_applicable": not_applicable}
+        file = Path(paths[key]).name
+        mine = changes[changes["file"] == file]
+        base = {"instrument": key, "file": file, "randomised": randomised, "not_applicable": not_applicable,
+                "only_in_this_instrument": only_in(key, validated, config)}
         for week in spec["weeks"]:
-            rows.append(base | {"week": str(week)} | tally(counts[counts["week"] == week], applicable))
-        rows.append(base | {"week": "all"} | tally(counts, applicable * len(spec["weeks"])))
+            rows.append(base | {"week": str(week)} | tally(counts[counts["week"] == week], applicable)
+                        | {"ids_changed": int((mine["week"] == week).sum()), "id_changes": ""})
+        rows.append(base | {"week": "all"} | tally(counts, applicable * len(spec["weeks"]))
+                    | {"ids_changed": len(mine), "id_changes": id_change_list(mine)})
     return pd.DataFrame(rows)
+
+
+def only_in(key: str, validated: dict[str, pd.DataFrame], config: dict) -> int:
+    """Participants of this instrument found in no other one given in their arm (an id
+    typed differently there, or a participant who answered only this questionnaire).
+    Where no other instrument is given in a participant's arm, they are not counted."""
+    ids = {k: set(frame["id"]) for k, frame in validated.items()}
+    arms = validated[key].drop_duplicates("id").set_index("id")["arm"]
+    count = 0
+    for person, arm in arms.items():
+        others = [k for k, spec in config["instruments"].items() if k != key and arm in given_in(spec, config)]
+        count += bool(others) and not any(person in ids[k] for k in others)
+    return count
+
+
+def id_change_list(changes: pd.DataFrame) -> str:
+    """Each distinct change once: written -> id (how)."""
+    distinct = changes.drop_duplicates(["written", "id", "how"]).sort_values(["id", "written"], kind="stable")
+    return "; ".join(f"{visible(w)} -> {i} ({how})" for w, i, how in zip(distinct["written"], distinct["id"],
+                                                                          distinct["how"]))
 
 
 def tally(frame: pd.DataFrame, denominator: int) -> dict:
