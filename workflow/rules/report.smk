@@ -220,13 +220,13 @@ rule figures:
 
 rule provenance:
     input:
-        **validated_files(),
         # As validate takes them (they all exist once it has passed).
         unpack(
             lambda wildcards: {
                 f"raw_{key}": path for key, path in present_raw_files(wildcards).items()
             }
         ),
+        **validated_files(),
         # Files in the raw folder that the config lists as ignored: hashed, not read.
         ignored=lambda wildcards: [
             path
