@@ -68,6 +68,19 @@ def present_raw_files(wildcards):
     return {key: path for key, path in raw_files().items() if Path(path).is_file()}
 
 
+def hashed_raw_files(wildcards):
+    """The raw files as provenance hashes them, raw_<key>: path; as validate takes them
+    (they all exist once it has passed)."""
+    return {f"raw_{key}": path for key, path in present_raw_files(wildcards).items()}
+
+
+def ignored_files(wildcards):
+    """Files in the raw folder that the config lists as ignored and that are there:
+    hashed by provenance, not read."""
+    listed = (f"{RAW_DIR}/{name}" for name in config["data"]["ignore_files"])
+    return [path for path in listed if Path(path).is_file()]
+
+
 def validated_files():
     return {key: f"results/data/validated/{key}.csv" for key in INSTRUMENTS}
 

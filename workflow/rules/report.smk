@@ -220,19 +220,9 @@ rule figures:
 
 rule provenance:
     input:
-        # As validate takes them (they all exist once it has passed).
-        unpack(
-            lambda wildcards: {
-                f"raw_{key}": path for key, path in present_raw_files(wildcards).items()
-            }
-        ),
+        unpack(hashed_raw_files),
         **validated_files(),
-        # Files in the raw folder that the config lists as ignored: hashed, not read.
-        ignored=lambda wildcards: [
-            path
-            for path in (f"{RAW_DIR}/{name}" for name in config["data"]["ignore_files"])
-            if Path(path).is_file()
-        ],
+        ignored=ignored_files,
         code=rule_code("provenance"),
         requirements="requirements.txt",
     output:
