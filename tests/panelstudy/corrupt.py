@@ -559,6 +559,22 @@ def five_participants(t):
 
 
 @case
+def fewer_participants_than_scores(t):
+    """15 participants, 30 scores each model: enough for every pair, too few for the
+    covariance matrix of all of them."""
+    keep = complete(t)[:15]
+    for key in t.config["instruments"]:
+        t.keep(key, lambda row: row[ID] in keep)
+    return [(PATIENT_MODEL, None, None, "covariance_estimable"), (THERAPIST_MODEL, None, None, "covariance_estimable")]
+
+
+@case
+def rows_in_an_arm_the_instrument_is_not_given_in(t):
+    t.config["instruments"]["sai_therapist"]["arms"] = ["ICBT"]
+    return [("sai_therapist.csv", n, ARM, "arm_scheduled") for n, row in t.rows("sai_therapist") if row[ARM] == "IPDT"]
+
+
+@case
 def one_participant_in_a_file(t):
     person = complete(t)[0]
     t.keep("ersq", lambda row: row[ID] == person)

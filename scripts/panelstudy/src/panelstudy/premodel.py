@@ -25,12 +25,14 @@ that fails makes that model "not estimable", and the rest of the analysis stands
 
 from __future__ import annotations
 
+import io
 import itertools
 
 import numpy as np
 import pandas as pd
 
 from panelsem.fiml import patterns_from_array, saturated_em
+from panelsem.io import write_csv
 from panelstudy.data_contract import DataValidationError, Validated, error, sorted_errors, validate_inputs
 from panelstudy.scoring import score_all, wide_panel
 
@@ -63,15 +65,29 @@ def premodel_problems(validated: dict[str, pd.DataFrame], checks: dict, files: d
     empty = week_problems(validated, instruments, files, week_column)
     problems += empty
     without_rows = {(key, int(p["value"])) for p in empty for key in instruments if files[key] == p["file"]}
-    wide = wide_panel(score_all(validated, instruments), instruments)
+    wide = as_read(wide_panel(score_all(validated, instruments), instruments))
     wide = wide[wide["arm"].isin(checks["arms"])]
     for keys in checks["models"]:
-        variables = {f"{key}_{week}": (key, week) for key in keys for week in checks["waves"]}
+        variables = model_variables(keys, checks["waves"])
         for problem in panel_problems(wide, variables, checks["min_coverage"], files, week_column,
                                       skip=without_rows, constant=constant):
             if problem not in problems:
                 problems.append(problem)
     return problems
+
+
+def model_variables(instruments, waves) -> dict[str, tuple[str, int]]:
+    """Wide-panel column -> (instrument, week) of a model's scores."""
+    return {f"{key}_{week}": (key, week) for key in instruments for week in waves}
+
+
+def as_read(wide: pd.DataFrame) -> pd.DataFrame:
+    """The wide panel as the model rules read it, written as the score rule writes it:
+    the scores rounded as the fits see them."""
+    buffer = io.StringIO()
+    write_csv(wide, buffer)
+    buffer.seek(0)
+    return pd.read_csv(buffer, dtype={"id": str, "arm": str})
 
 
 def item_problems(validated, instruments: dict, files: dict[str, str]) -> list[dict]:
@@ -114,10 +130,10 @@ def panel_problems(wide: pd.DataFrame, variables: dict[str, tuple[str, int]], mi
     files = files or {}
 
     def where(*keys):
-        return ", ".join(dict.fromkeys(files.get(key, key) for key in keys))
+        return ", ".join(sorted({files.get(key, key) for key in keys}))
 
-    data = wide[list(variables)]
-    data = data[data.notna().any(axis=1)]
+    data = wide[list(variables)].astype(float)
+    data = data.loc[data.notna().any(axis=1).to_numpy()]
     everyone = where(*(key for key, _ in variables.values()))
     if len(data) < min_coverage:
         return [error(everyone, "sample_size", f"{people(len(data))} have a score that the model uses, fewer "
@@ -159,7 +175,7 @@ def panel_problems(wide: pd.DataFrame, variables: dict[str, tuple[str, int]], mi
             problems.append(error(where(key_a, key_b), "collinear_scores", f"{pair} are perfectly correlated (r = "
                                   f"{correlation.at[a, b]:.3f}, {both} participants): one is a copy or a linear "
                                   "function of the other. Check the export", None, week_column, f"{week_a}, {week_b}"))
-    if not problems and not unusable and not estimable(data):
+    if not problems and not unusable and not estimable(data[sorted(variables)]):
         problems.append(error(everyone, "covariance_estimable", f"the covariance matrix of the {data.shape[1]} "
                               f"modelled scores cannot be estimated from these {len(data)} participants and their "
                               "missing weeks: use fewer waves (model.waves), or more participants", None, None,
@@ -174,10 +190,13 @@ def people(n: int) -> str:
 def estimable(data: pd.DataFrame) -> bool:
     """Whether the saturated (unrestricted) FIML model of these columns has an estimate:
     every model's fit measures need it. It fails where there are too few participants,
-    for their missing-data patterns, to estimate the covariance matrix."""
+    for their missing-data patterns, to estimate the covariance matrix. Near that edge
+    the outcome turns on rounding, so the columns must come as every fit takes them
+    (sorted by name, panelsem.model.Matrices; rows as panelsem.problem.FIMLProblem
+    keeps them), to give the same verdict bit for bit."""
     try:
         with np.errstate(all="ignore"):
-            _, _, loglik, _ = saturated_em(patterns_from_array(data.to_numpy(float)))
+            _, _, loglik, _ = saturated_em(patterns_from_array(data.to_numpy()))
     except (np.linalg.LinAlgError, FloatingPointError, ValueError):
         return False
     return bool(np.isfinite(loglik))
@@ -187,7 +206,7 @@ def group_problems(wide: pd.DataFrame, constructs: dict[str, str], waves, group_
                    min_coverage: int) -> dict[str, str]:
     """Group -> why the multigroup model cannot be estimated in it, for the groups where
     it cannot (constructs: short name -> column prefix <instrument>_)."""
-    variables = {f"{prefix}{week}": (prefix[:-1], week) for prefix in constructs.values() for week in waves}
+    variables = model_variables([prefix[:-1] for prefix in constructs.values()], waves)
     reasons = {}
     for group in groups:
         found = panel_problems(wide[wide[group_column].astype(str) == group], variables, min_coverage)
