@@ -640,7 +640,11 @@ def describe_contract(config: dict) -> dict:
         },
         "table_rules": [
             f"columns are exactly {names['id']}, {names['arm']}, {names['week']}, {names['rater']} and the items",
-            f"at most one row per ({names['id']}, {names['week']})",
+            f"at most one row per ({names['id']}, {names['week']}), as parsed (03 and 3 are one week)",
+            f"whole numbers are written in the digits 0-9 (at most {MAX_DIGITS}), optionally signed",
+            "an id has no whitespace at either end and no character that does not show"
+            + (" (normalised: data.normalise_ids)" if config["data"].get("normalise_ids") else ""),
+            "no two ids differ only by whitespace, case or leading zeros (data.id_map maps export ids to ids)",
             "a participant keeps one arm within a file and across all files",
             "an instrument has rows only for the arms where it is given",
             "the raw folder holds no file that no instrument reads (unless data.ignore_files lists it)",
