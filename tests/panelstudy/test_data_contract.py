@@ -418,7 +418,8 @@ def test_the_summary_line_counts_rules_and_names_files(raw, config):
     edit_line(raw["qids"], 2, "E101,ICBT,0,patient,2", "E101,ICBT,0,patient,4")
     Path(raw["ersq"]).unlink()
     line = summary_line(errors_of(raw, config))
-    assert line == "validation failed: 2 problem(s) (file_exists 1, in_range 1) in ersq.csv, qids.csv; nothing was written"
+    assert line == ("validation failed: 2 problem(s) (file_exists 1, in_range 1) in ersq.csv, qids.csv; "
+                    "nothing was written")
 
 
 def test_the_rule_script_reports_without_a_traceback(raw, handwritten_config, tmp_path, repo_root, capsys,

@@ -61,7 +61,8 @@ def premodel_problems(validated: dict[str, pd.DataFrame], checks: dict, files: d
     problems = item_problems(validated, instruments, files)
     flagged = {(p["file"], p["column"]) for p in problems}
     # An instrument none of whose items varies has constant scores too: said once, of the items.
-    constant = {key for key, inst in instruments.items() if all((files[key], item) in flagged for item in inst["items"])}
+    constant = {key for key, inst in instruments.items()
+                if all((files[key], item) in flagged for item in inst["items"])}
     empty = week_problems(validated, instruments, files, week_column)
     problems += empty
     without_rows = {(key, int(p["value"])) for p in empty for key in instruments if files[key] == p["file"]}
@@ -173,7 +174,7 @@ def panel_problems(wide: pd.DataFrame, variables: dict[str, tuple[str, int]], mi
                                   "model.waves", None, week_column, f"{week_a}, {week_b}"))
         elif abs(correlation.at[a, b]) >= COLLINEAR:
             problems.append(error(where(key_a, key_b), "collinear_scores", f"{pair} are perfectly correlated (r = "
-                                  f"{correlation.at[a, b]:.3f}, {both} participants): one is a copy or a linear "
+                                  f"{correlation.at[a, b]:.3f}, {people(both)}): one is a copy or a linear "
                                   "function of the other. Check the export", None, week_column, f"{week_a}, {week_b}"))
     if not problems and not unusable and not estimable(data[sorted(variables)]):
         problems.append(error(everyone, "covariance_estimable", f"the covariance matrix of the {data.shape[1]} "
