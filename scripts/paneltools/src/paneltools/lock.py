@@ -9,6 +9,8 @@ from pathlib import Path
 # The Quarto the manuscript's Quarto path was built and checked for (docs/manuscript.md);
 # paneltools.quarto_standin answers `quarto --version` with it.
 QUARTO_VERSION = "1.7.34"
+# conda-forge's newest 1.7 build; 1.7.34 was only released on GitHub.
+CONDA_QUARTO_VERSION = "1.7.33"
 HEADER = f"""\
 # Generated from requirements.txt by paneltools.lock (`make lock`); do not edit.
 # Conda users: `conda env create -f environment.yml`, `conda activate alliance-riclpm`,
@@ -21,7 +23,7 @@ channels:
 dependencies:
   - python=3.11
   - pip
-  - quarto={QUARTO_VERSION}
+  - quarto={CONDA_QUARTO_VERSION}
   - r-lavaan=0.6.14
   - pip:
 """
