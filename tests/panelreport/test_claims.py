@@ -1,31 +1,99 @@
-"""The claims table and its verdicts."""
+"""The claims table: verdicts from the declared directions, one family under the
+configured correction, no number from a model that did not converge."""
 
+import copy
+
+import numpy as np
 import pandas as pd
 import pytest
 
-from panelreport.claims import claims_table, verdict
+from panelreport.claims import NOT_CONVERGED, adjusted, claims_table, verdict
+from panelstudy import design
 
 
-@pytest.mark.parametrize(("lower", "upper", "sign", "expected"), [
-    (-0.5, -0.1, -1, "supported"),
-    (0.1, 0.5, -1, "contradicted"),
-    (-0.1, 0.2, +1, "not supported (CI includes 0)"),
-    (0.1, 0.5, +1, "supported"),
+@pytest.mark.parametrize(("estimate", "p", "sign", "expected"), [
+    (-0.3, 0.01, -1, "supported"),
+    (0.3, 0.01, -1, "contradicted"),
+    (0.3, 0.20, +1, "not supported (Holm-adjusted p ≥ .05)"),
+    (0.3, 0.01, +1, "supported"),
+    (0.3, 0.049, +1, "supported"),
+    (0.3, 0.05, +1, "not supported (Holm-adjusted p ≥ .05)"),
+    (np.nan, np.nan, +1, NOT_CONVERGED),
 ])
-def test_verdict(lower, upper, sign, expected):
-    assert verdict(lower, upper, sign) == expected
+def test_verdict(estimate, p, sign, expected):
+    assert verdict(estimate, p, sign, 0.05, "holm") == expected
 
 
-def test_claims_table_uses_patient_truth_only():
-    lagged = {r: pd.DataFrame({"outcome": ["D", "D", "E"], "predictor": ["A", "E", "A"], "est": [-0.5, -0.6, 0.1],
-                               "ci_lower": [-0.8, -0.9, 0.05], "ci_upper": [-0.2, -0.3, 0.15], "p": [0.001, 0.002, 0.003]})
-              for r in ("patient", "therapist")}
-    indirect = {r: pd.DataFrame([{"estimate": -0.06, "boot_lower": -0.1, "boot_upper": -0.02, "boot_p": 0.01}])
-                for r in ("patient", "therapist")}
-    truth = {"lagged_effects": [[0.3, 0, 0], [0.12, 0.3, 0], [-0.61, -0.2, 0.3]], "indirect_effect": {"value": -0.024}}
-    table = claims_table(lagged, indirect, truth).set_index("Claim")
-    row = table.loc["Emotion regulation predicts next week's depression"]
-    assert row["True value"] == -0.2 and row["CI covers truth"] == "NO"  # -0.2 is outside [-0.9, -0.3]
-    assert table.loc["Alliance predicts next week's emotion regulation", "True value"] == 0.12
-    assert pd.isna(table.loc["Therapist-rated alliance predicts next week's depression", "True value"])
-    assert "True value" not in claims_table(lagged, indirect, None)
+def test_holm_by_hand():
+    # sorted 0.01, 0.02, 0.04 (x3, x2, x1) -> 0.03, 0.04, 0.04 (monotone); NaN stays out of the family
+    assert np.allclose(adjusted([0.04, 0.01, np.nan, 0.02], "holm"), [0.04, 0.03, np.nan, 0.04], equal_nan=True)
+    assert np.allclose(adjusted([0.04, 0.01], "none"), [0.04, 0.01])
+
+
+def frames(estimates):
+    """lagged.csv and indirect.csv of two models, with the given b_D_A, b_D_E, b_E_A."""
+    lagged, indirect = {}, {}
+    for model, (da, de, ea, p) in estimates.items():
+        lagged[model] = pd.DataFrame({"label": ["b_D_A", "b_D_E", "b_E_A"], "est": [da, de, ea],
+                                      "ci_lower": [da - 0.1, de - 0.1, ea - 0.01], "ci_upper": [da + 0.1, de + 0.1, ea + 0.01],
+                                      "p": [p, p, p]})
+        indirect[model] = pd.DataFrame([{"chain": "b_E_A*b_D_E", "estimate": ea * de, "boot_lower": ea * de - 0.01,
+                                         "boot_upper": ea * de + 0.01, "boot_p": p}])
+    return lagged, indirect
+
+
+def run(config, estimates, converged=None, truth=None):
+    tests = design.tests(config)
+    models = {m["id"]: m["instruments"] for m in design.models(config)}
+    lagged, indirect = frames(estimates)
+    converged = converged or {model: True for model in estimates}
+    return claims_table(tests, lagged, indirect, converged, truth, models, config["hypotheses"]["correction"],
+                        config["hypotheses"]["alpha"])
+
+
+def test_the_table_follows_the_hypotheses(config):
+    table = run(config, {"sai_patient": (-0.5, -0.6, 0.1, 0.001), "sai_therapist": (-0.2, -0.6, 0.03, 0.3)})
+    assert list(table["Hypothesis"]) == [t["label"] for t in design.tests(config)]
+    assert list(table["Model"]) == ["Alliance (patient)", "Alliance (therapist)", "Alliance (patient)",
+                                    "Alliance (patient)", "Alliance (patient)"]
+    assert list(table["Verdict"]) == ["supported", "not supported (Holm-adjusted p ≥ .05)", "supported",
+                                      "supported", "supported"]
+    # Holm over the five tests: 0.001 x 5 for the smallest.
+    assert table.loc[0, "p adjusted"] == ".005" and table.loc[1, "p adjusted"] == ".300"
+
+
+def test_a_higher_is_worse_scale_keeps_theory_consistent_verdicts(config):
+    """The same data on a regulation scale where higher = worse (difficulties): every
+    sign that involves regulation flips, and so the verdicts stay 'supported'."""
+    worse = copy.deepcopy(config)
+    worse["instruments"]["ersq"]["higher_is_better"] = False
+    table = run(worse, {"sai_patient": (-0.5, 0.6, -0.1, 0.001), "sai_therapist": (-0.5, 0.6, -0.1, 0.001)})
+    assert (table["Verdict"] == "supported").all()
+    assert list(table["Expected sign of the estimate"]) == ["−", "−", "+", "−", "−"]
+    # The theory-inconsistent signs on that scale are contradicted.
+    table = run(worse, {"sai_patient": (-0.5, -0.6, 0.1, 0.001), "sai_therapist": (-0.5, -0.6, 0.1, 0.001)})
+    assert list(table["Verdict"]) == ["supported", "supported", "contradicted", "contradicted", "supported"]
+
+
+def test_no_number_from_a_model_that_did_not_converge(config):
+    table = run(config, {"sai_patient": (-0.5, -0.6, 0.1, 0.001), "sai_therapist": (-0.2, -0.6, 0.03, 0.001)},
+                converged={"sai_patient": True, "sai_therapist": False})
+    row = table.iloc[1]
+    assert row["Verdict"] == NOT_CONVERGED and pd.isna(row["Estimate"]) and row["p"] == ""
+    # It is not in the family either: Holm over four tests.
+    assert table.loc[0, "p adjusted"] == ".004"
+
+
+def test_truth_only_for_the_model_the_population_defines(config):
+    truth = {"processes": ["alliance", "regulation", "depression"],
+             "instruments": {"alliance": "sai_patient", "regulation": "ersq", "depression": "qids"},
+             "lagged_effects": [[0.3, 0, 0], [0.12, 0.3, 0], [-0.61, -0.2, 0.3]]}
+    table = run(config, {"sai_patient": (-0.5, -0.6, 0.1, 0.001), "sai_therapist": (-0.2, -0.6, 0.03, 0.3)},
+                truth=truth)
+    assert table.loc[0, "True value"] == -0.61 and table.loc[0, "CI covers truth"] == "NO"  # [-0.6, -0.4]
+    assert table.loc[2, "True value"] == -0.2 and table.loc[2, "CI covers truth"] == "NO"  # [-0.7, -0.5]
+    assert table.loc[3, "True value"] == 0.12 and table.loc[3, "CI covers truth"] == "NO"  # [0.09, 0.11]
+    assert table.loc[4, "True value"] == pytest.approx(0.12 * -0.2)
+    assert pd.isna(table.loc[1, "True value"]) and table.loc[1, "CI covers truth"] == ""
+    assert "True value" not in run(config, {"sai_patient": (-0.5, -0.6, 0.1, 0.001),
+                                            "sai_therapist": (-0.2, -0.6, 0.03, 0.3)})

@@ -110,6 +110,22 @@ def test_retention_counts():
     assert row["pct_missing"] == pytest.approx(100 * 2 / 7)
 
 
+def test_retention_leaves_out_the_arms_an_instrument_is_not_given_in():
+    config = one_instrument_config([1])
+    config["instruments"]["sai_patient"]["arms"] = ["ICBT"]
+    items = config["instruments"]["sai_patient"]["items"]
+    validated = pd.DataFrame({"id": list("ABCDE"), "arm": "ICBT", "week": 1, "rater": "patient"})
+    for item in items:
+        validated[item] = [1.0, 2.0, 3.0, 6.0, np.nan]
+    other = pd.DataFrame({"id": ["F", "G"], "arm": "IPDT", "week": 1})  # a waitlist: no alliance
+    scores = scores_fixture()
+    scores = scores[scores["id"] != "F"]
+    row = retention_by_week(scores, {"sai_patient": validated, "other": other}, config["instruments"]).iloc[0]
+    # F and G do not get the instrument: 2 not applicable; of the 5 who do, A-D scored.
+    assert (row["randomised"], row["not_applicable"], row["responded"], row["scored"]) == (7, 2, 4, 4)
+    assert row["pct_missing"] == pytest.approx(100 * 1 / 5)
+
+
 def test_icc_table_uses_model_waves_and_both_mean_models():
     config = copy.deepcopy(CONFIG)
     config["instruments"] = {"qids": config["instruments"]["qids"]}

@@ -8,7 +8,7 @@ from panelsem import spec as riclpm
 import panelsem
 from panelsem import simulate as ws
 from panelstudy.indirect import (REPLICATE_GRAD_TOL, bootstrap_interval, bootstrap_replicates, monte_carlo_interval,
-                              path_estimates, resample, resample_rows)
+                              path_estimates, product, resample, resample_rows)
 
 
 def test_monte_carlo_interval_matches_exact_quantiles():
@@ -44,7 +44,7 @@ def test_resample_draws_whole_participants():
 
 def test_bootstrap_interval_counts_failures():
     reps = pd.DataFrame({"indirect": np.r_[np.linspace(-1, 1, 101), 50.0], "converged": [True] * 101 + [False]})
-    out = bootstrap_interval(reps)
+    out = bootstrap_interval(reps["indirect"], reps["converged"])
     assert out["not_converged"] == 1 and out["replicates"] == 102
     assert out["lower"] == pytest.approx(-0.95) and out["upper"] == pytest.approx(0.95)
 
@@ -52,7 +52,7 @@ def test_bootstrap_interval_counts_failures():
 def test_path_estimates_needs_invariant_labels():
     est = pd.DataFrame({"label": ["b_E_A", "b_E_A", None], "est": [0.2, 0.2, 1.0]})
     with pytest.raises(ValueError, match="b_D_E"):
-        path_estimates(est)
+        path_estimates(est, ["b_E_A", "b_D_E"])
 
 
 AED = {"A": "a_", "E": "e_", "D": "d_"}
@@ -111,7 +111,7 @@ def test_bootstrap_replicates_as_refits_of_resamples(panel):
     data, spec, full, _ = panel
     seeds = {i: 100 + i for i in range(6)}
     reps = bootstrap_replicates(data, spec, full, seeds, LABELS, progress=False)
-    assert list(reps.columns) == ["replicate", "seed", "converged", *LABELS, "indirect"]
+    assert list(reps.columns) == ["replicate", "seed", "converged", *LABELS]
     pd.testing.assert_frame_equal(reps, bootstrap_replicates(data, spec, full, seeds, LABELS, progress=False))
     se = full.estimates.drop_duplicates("label").set_index("label")["se"]
     for row in reps.itertuples():
@@ -120,6 +120,7 @@ def test_bootstrap_replicates_as_refits_of_resamples(panel):
         assert row.converged == fit.diagnostics["converged"]
         old = path_estimates(fit.estimates, LABELS)
         assert np.all(np.abs(np.array([getattr(row, label) for label in LABELS]) - old) < 0.01 * se[LABELS].to_numpy())
-    assert row.indirect == row.b_E_A * row.b_D_E
+    assert (product(reps, ["b_E_A", "b_D_E"]) == reps["b_E_A"] * reps["b_D_E"]).all()
+    assert bootstrap_replicates(data, spec, full, {}, LABELS, progress=False).empty
     with pytest.raises(ValueError, match="b_X_A"):
         bootstrap_replicates(data, spec, full, seeds, ["b_X_A"], progress=False)

@@ -7,8 +7,14 @@ import pandas as pd
 import pytest
 
 from panelreport.recovery_report import recovery_table
-from panelstudy.recovery import (INDIRECT, LAGGED, coverage_band, population_values, run_replications,
-                                 scatter_indices, summarise)
+from panelstudy import params
+from panelstudy.recovery import (chain_name, coverage_band, lagged_labels, parameter_label, population_values,
+                                 run_replications, scatter_indices, summarise)
+
+SHORTS = ["A", "E", "D"]
+NAMES = {"A": "alliance", "E": "regulation", "D": "depression"}
+CHAINS = [{"label": "A via E to D", "parameters": ["b_E_A", "b_D_E"]}]
+LAGGED = lagged_labels(SHORTS)
 
 
 def test_scatter_items_partition_the_replications():
@@ -22,10 +28,16 @@ def test_scatter_items_partition_the_replications():
 
 def test_population_values_are_the_configured_B(config):
     B = np.array(config["synthetic"]["lagged_effects"])
-    values = population_values(B)
+    values = population_values(B, SHORTS, CHAINS)
     assert values["b_D_A"] == B[2, 0] and values["b_E_A"] == B[1, 0] and values["b_A_D"] == B[0, 2]
-    assert values[INDIRECT] == pytest.approx(B[1, 0] * B[2, 1])
-    assert set(values) == {*LAGGED, INDIRECT}
+    assert values["b_E_A*b_D_E"] == pytest.approx(B[1, 0] * B[2, 1])
+    assert set(values) == {*LAGGED, "b_E_A*b_D_E"}
+    assert chain_name(CHAINS[0]["parameters"]) == "b_E_A*b_D_E"
+
+
+def test_parameter_labels_name_the_processes():
+    assert parameter_label("b_D_A", NAMES) == "alliance → depression"
+    assert parameter_label("b_E_A*b_D_E", NAMES) == "alliance → regulation → depression"
 
 
 def test_summary_statistics_by_hand():
@@ -36,7 +48,7 @@ def test_summary_statistics_by_hand():
     results = pd.DataFrame([{"replication": i, "seed": i, "converged": c, "parameter": "b_D_A", "method": "Wald",
                              "estimate": e, "se": 0.1, "lower": lo, "upper": up, "bootstrap_not_converged": np.nan}
                             for i, (e, lo, up, c) in enumerate(rows)])
-    out = summarise(results, {"b_D_A": 1.0}).iloc[0]
+    out = summarise(results, {"b_D_A": 1.0}, NAMES).iloc[0]
     assert out["replications"] == 3 and out["not_converged"] == 1
     assert out["bias"] == pytest.approx(0.1)
     assert out["relative_bias"] == pytest.approx(0.1)
@@ -57,7 +69,8 @@ def test_coverage_band():
 
 @pytest.fixture
 def small_config(config):
-    return config
+    """What the recovery rule hands each chunk."""
+    return params.recovery(config)
 
 
 def test_replications_do_not_depend_on_how_they_are_scattered(small_config):
@@ -73,7 +86,8 @@ def test_replications_do_not_depend_on_how_they_are_scattered(small_config):
     assert together["converged"].all()
     wald = together[together["method"] == "Wald"]
     assert np.allclose(wald["upper"] - wald["estimate"], wald["estimate"] - wald["lower"])
-    table = recovery_table(summarise(together, population_values(np.array(small_config["synthetic"]["lagged_effects"]))))
+    truth = population_values(np.array(small_config["synthetic"]["lagged_effects"]), SHORTS, CHAINS)
+    table = recovery_table(summarise(together, truth, NAMES))
     assert len(table) == len(LAGGED) + 2
 
 
@@ -92,5 +106,6 @@ def test_a_replication_that_does_not_converge_is_kept_and_flagged(small_config, 
     rows = run_replications(small_config, [3], bootstrap=10, draws=5000, progress=False)
     assert len(rows) == len(LAGGED) + 2 and not rows["converged"].any()
     assert rows[["lower", "upper"]].isna().all().all()
-    summary = summarise(pd.concat([rows, converged]), population_values(np.array(small_config["synthetic"]["lagged_effects"])))
+    truth = population_values(np.array(small_config["synthetic"]["lagged_effects"]), SHORTS, CHAINS)
+    summary = summarise(pd.concat([rows, converged]), truth, NAMES)
     assert (summary["not_converged"] == 1).all() and (summary["replications"] == 1).all()

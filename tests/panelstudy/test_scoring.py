@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from panelsem.io import write_csv
-from panelstudy.scoring import NO_ROW, exclusions, read_validated, score_all, score_instrument, wide_panel
+from panelstudy.scoring import NO_ROW, NOT_GIVEN, exclusions, read_validated, score_all, score_instrument, wide_panel
 
 CONFIG = yaml.safe_load((Path(__file__).resolve().parents[2] / ".test" / "small" / "config.yaml").read_text())
 COLUMNS = CONFIG["data"]["columns"]
@@ -113,9 +113,31 @@ def test_item_outside_every_domain_is_an_error():
 
 def test_unknown_score_type_is_an_error():
     inst = copy.deepcopy(SAI)
-    inst["score"] = "sum"
-    with pytest.raises(ValueError, match="sum"):
+    inst["score"] = "total"
+    with pytest.raises(ValueError, match="total"):
         score_one(inst, [1] * 6)
+
+
+def test_sum_score_hand_computed_and_prorated():
+    inst = copy.deepcopy(SAI)
+    inst.update(score="sum", reverse=["sai_p2"], item_min=0, item_max=6)
+    # sai_p2 = 5 becomes 0 + 6 - 5 = 1: 4 + 1 + 3 + 3 + 3 + 6 = 20
+    assert score_one(inst, [4, 5, 3, 3, 3, 6])["score"] == 20
+    # 4 of 6 present: (4 + 3 + 3 + 6) * 6 / 4 = 24
+    assert score_one(inst, [4, np.nan, 3, 3, np.nan, 6])["score"] == pytest.approx(24)
+    out = score_one(inst, [4, np.nan, np.nan, 3, np.nan, 6])
+    assert np.isnan(out["score"]) and out["reason"] == "3 of 6 items present; 4 required"
+
+
+def test_instrument_not_given_in_an_arm_is_not_applicable_not_missing():
+    instruments = small_config()["instruments"]
+    instruments["sai_patient"]["arms"] = ["ICBT"]  # B is in IPDT
+    scores = score_all(small_validated(), instruments)
+    b_sai = scores[(scores["id"] == "B") & (scores["instrument"] == "sai_patient")]
+    assert list(b_sai["reason"]) == [NOT_GIVEN, NOT_GIVEN] and not b_sai["applicable"].any()
+    excluded = exclusions(scores)
+    assert len(excluded) == 3  # A sai wk2, A and B qids wk1; B's SAI weeks are not missing data
+    assert not ((excluded["id"] == "B") & (excluded["instrument"] == "sai_patient")).any()
 
 
 def small_config():

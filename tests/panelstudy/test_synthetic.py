@@ -9,13 +9,15 @@ import pandas as pd
 import pytest
 import yaml
 
-from panelstudy.data_contract import validate_inputs
+from panelstudy import params
+from panelstudy.data_contract import contract, validate_inputs
 from panelstudy.synthetic import domain_total, simulate_trial, write_trial
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = yaml.safe_load((ROOT / ".test" / "small" / "config.yaml").read_text())
 CONFIG["synthetic"]["n_per_arm"] = 136  # the trial's size: the expectations below are counts of it
 SEED = CONFIG["seed"]
+DESIGN = params.simulation(CONFIG)  # what the simulate rule hands the generator
 
 
 def paths_in(directory: Path) -> dict[str, str]:
@@ -24,7 +26,7 @@ def paths_in(directory: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def trial():
-    return simulate_trial(CONFIG, SEED)
+    return simulate_trial(DESIGN, SEED)
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +57,9 @@ def scored(frame: pd.DataFrame, spec: dict) -> pd.Series:
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
-    first = file_bytes(*simulate_trial(CONFIG, SEED), tmp_path / "a")
-    again = file_bytes(*simulate_trial(CONFIG, SEED), tmp_path / "b")
-    other = file_bytes(*simulate_trial(CONFIG, SEED + 1), tmp_path / "c")
+    first = file_bytes(*simulate_trial(DESIGN, SEED), tmp_path / "a")
+    again = file_bytes(*simulate_trial(DESIGN, SEED), tmp_path / "b")
+    other = file_bytes(*simulate_trial(DESIGN, SEED + 1), tmp_path / "c")
     assert first == again
     assert all(first[name] != other[name] for name in first if name != "truth.json")
 
@@ -81,7 +83,7 @@ def test_design(trial):
 
 def test_written_files_pass_the_contract(written):
     paths, _ = written
-    data = validate_inputs(paths, CONFIG)
+    data = validate_inputs(paths, contract(CONFIG))
     assert data["qids"]["id"].nunique() == 272
 
 
@@ -117,7 +119,7 @@ def test_item_reliabilities_are_realistic(trial):
 
 
 def test_scored_totals_match_the_configured_means_without_missingness():
-    config = copy.deepcopy(CONFIG)
+    config = copy.deepcopy(DESIGN)
     config["synthetic"]["n_per_arm"] = 2000
     config["synthetic"]["missingness"] |= {"dropout_hazard": 1e-12, "skip_probability": 1e-12}
     tables, truth = simulate_trial(config, 7)
@@ -132,7 +134,7 @@ def test_scored_totals_match_the_configured_means_without_missingness():
         latent_sd = truth["latent_total_sd"][k]
         assert latent_sd * 0.95 < score.std()[5] < latent_sd * 1.35, (key, score.std()[5], latent_sd)
     baseline = scored(tables["qids"], CONFIG["instruments"]["qids"])[tables["qids"]["week"] == 0]
-    assert abs(baseline.mean() - syn["baseline_depression"][0]) < 0.5
+    assert abs(baseline.mean() - syn["missingness"]["baseline"][0]) < 0.5
     therapist, patient = (scored(tables[key], CONFIG["instruments"][key]) for key in ("sai_therapist", "sai_patient"))
     assert 0.3 < np.corrcoef(therapist, patient)[0, 1] < 0.9
 
@@ -142,7 +144,8 @@ def test_truth_file_states_the_population(written):
     truth = json.loads(truth_path.read_text())
     B = np.array(truth["lagged_effects"])
     assert B[2, 0] < 0 and B[2, 1] < 0 and B[1, 0] > 0
-    assert truth["indirect_effect"]["value"] == pytest.approx(B[1, 0] * B[2, 1])
+    assert truth["processes"] == ["alliance", "regulation", "depression"]
+    assert truth["instruments"] == {"alliance": "sai_patient", "regulation": "ersq", "depression": "qids"}
     assert truth["intercept_sd"] == CONFIG["synthetic"]["intercept_sd"]
     within = np.array(truth["within_stationary_cov"])
     Q = np.array(truth["innovation_cov"])

@@ -5,8 +5,9 @@ from snakemake.utils import validate
 from paneltools.codedeps import local_imports
 from panelreport.provenance import config_hash, git_state
 from panelreport.render import manuscript_inputs
+from panelreport.text import processes_phrase
+from panelstudy import design, params
 from panelstudy.config import check_config
-from panelstudy.design import model_constructs
 from panelstudy.seeds import derive_seed
 
 # The concise all-errors report first; Snakemake's own validator then has nothing left to find.
@@ -14,7 +15,8 @@ check_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.ya
 validate(config, schema="../schemas/config.schema.yaml")
 
 INSTRUMENTS = list(config["instruments"])
-ALLIANCE = config["model"]["alliance"]
+MODELS = {model["id"]: model for model in design.models(config)}
+CHAINS = design.chains(config)
 SYNTHETIC = config["data"]["source"] == "synthetic"
 RAW_DIR = "resources/synthetic/raw" if SYNTHETIC else config["data"]["raw_dir"]
 # Same pins as requirements.txt, plus Quarto and lavaan; used with --sdm conda.
@@ -28,10 +30,12 @@ GENERATED = f"{MANUSCRIPT_DIR}/_generated"
 FORMATS = ("html", "pdf", "docx")
 MANUSCRIPT_OUTPUTS = [f"{BUILD_DIR}/index.{ext}" for ext in FORMATS]
 SUPPLEMENT_OUTPUTS = [f"{BUILD_DIR}/supplement.{ext}" for ext in FORMATS]
+# On real data the individual trajectories are drawn only when the config asks.
+INDIVIDUAL = SYNTHETIC or config["privacy"]["individual_trajectories"]
 
 
 wildcard_constraints:
-    alliance="|".join(ALLIANCE),
+    model="|".join(MODELS),
     instrument="|".join(INSTRUMENTS),
 
 
@@ -54,86 +58,45 @@ def raw_files():
     }
 
 
+def present_raw_files(wildcards):
+    """The raw files that exist (the synthetic ones are made by simulate): a missing file
+    is the contract's file_exists problem, listed with the others, rather than
+    Snakemake's MissingInputException. The set is read anew each run, so a file that
+    appears or goes reruns the rules that take it."""
+    if SYNTHETIC:
+        return raw_files()
+    return {key: path for key, path in raw_files().items() if Path(path).is_file()}
+
+
+def hashed_raw_files(wildcards):
+    """The raw files as provenance hashes them, raw_<key>: path; as validate takes them
+    (they all exist once it has passed)."""
+    return {f"raw_{key}": path for key, path in present_raw_files(wildcards).items()}
+
+
+def ignored_files(wildcards):
+    """Files in the raw folder that the config lists as ignored and that are there:
+    hashed by provenance, not read."""
+    listed = (f"{RAW_DIR}/{name}" for name in config["data"]["ignore_files"])
+    return [path for path in listed if Path(path).is_file()]
+
+
 def validated_files():
     return {key: f"results/data/validated/{key}.csv" for key in INSTRUMENTS}
 
 
-# --- what each rule uses of the config (its params; see config/README.md) ----------
+def after_validation():
+    """An input for rules that read no data: they too wait until the data pass
+    validation, so that nothing is written from a rejected input. Ancient: a rerun of
+    validate does not make them rerun."""
+    return ancient("results/data/intake.csv")
 
 
-def pick(mapping, keys):
-    return {key: mapping[key] for key in keys if key in mapping}
+def per_model(pattern):
+    return expand(pattern, model=MODELS)
 
 
-SCORING_KEYS = (
-    "items",
-    "item_min",
-    "item_max",
-    "reverse",
-    "score",
-    "min_items",
-    "domains",
-    "min_domains",
-    "weeks",
-)
-
-
-def scoring_rules():
-    """Per instrument: its items, range, keying, scoring rule and schedule."""
-    return {
-        key: pick(inst, SCORING_KEYS) for key, inst in config["instruments"].items()
-    }
-
-
-def contract_rules():
-    """What the data contract checks: columns, arms, missing-value codes, and per
-    instrument its file, rater, schedule, items and item range."""
-    keys = ("file", "rater", "weeks", "items", "item_min", "item_max")
-    return {
-        "data": pick(config["data"], ("columns", "arms", "missing_values")),
-        "instruments": {
-            key: pick(inst, keys) for key, inst in config["instruments"].items()
-        },
-    }
-
-
-def model_roles():
-    return pick(config["model"], ("alliance", "regulation", "depression", "waves"))
-
-
-# What the synthetic trial's item generator reads of an instrument.
-SIMULATION_KEYS = (
-    "items",
-    "item_min",
-    "item_max",
-    "score",
-    "domains",
-    "weeks",
-    "rater",
-)
-
-
-def simulation_design(instrument_keys=SIMULATION_KEYS):
-    """Everything the synthetic trial is drawn from."""
-    return {
-        "data": pick(config["data"], ("columns", "arms")),
-        "instruments": {
-            key: pick(inst, instrument_keys)
-            for key, inst in config["instruments"].items()
-        },
-        "model": model_roles(),
-        "synthetic": config["synthetic"],
-    }
-
-
-def recovery_design():
-    """The synthetic trial, and how each replication of the recovery study analyses it."""
-    return {
-        "seed": config["seed"],
-        **simulation_design((*SCORING_KEYS, "rater")),
-        "recovery": config["recovery"],
-        "monte_carlo": config["monte_carlo"],
-    }
+# --- what each rule uses of the config (its params; panelstudy.params) ------------
 
 
 def labels(keys=None):
@@ -144,20 +107,35 @@ def labels(keys=None):
     }
 
 
-def study_data():
-    """The data source, and where real data are read from (only then)."""
-    data = config["data"]
-    return pick(data, ("source", "raw_dir") if data["source"] == "raw" else ("source",))
+def process_labels():
+    """Short name -> label of each process."""
+    return {p.short: p.label for p in design.processes(config)}
 
 
-def raters():
-    """Alliance raters, in the order of model.alliance (one fitted model each)."""
-    return [config["instruments"][key]["rater"] for key in ALLIANCE]
+def model_labels():
+    return {model: m["label"] for model, m in MODELS.items()}
 
 
-def model_params(wildcards):
-    """The three processes of one fit, as wide-panel column prefixes (alliance varies by rater)."""
-    return model_constructs(config["model"], wildcards.alliance)
+def chain_words():
+    return {"*".join(c["parameters"]): c["words"] for c in CHAINS}
+
+
+def outcome_instrument():
+    """The first instrument of the process the sample table follows."""
+    outcome = config["study"]["outcome"]
+    return next(p for p in config["processes"] if p["name"] == outcome)["instruments"][
+        0
+    ]
+
+
+def instrument_processes():
+    """Instrument -> the process it measures ("auxiliary" when none)."""
+    named = {key: p["name"] for p in config["processes"] for key in p["instruments"]}
+    return {key: named.get(key, "auxiliary") for key in INSTRUMENTS}
+
+
+def model_constructs(wildcards):
+    return MODELS[wildcards.model]["constructs"]
 
 
 def scatter_range(scatteritem, total):
@@ -168,9 +146,90 @@ def scatter_range(scatteritem, total):
 
 def bootstrap_seeds(wildcards):
     """Replicate index -> seed for one scatter item. Seeds depend on the index only, so
-    the replicates (and both raters' resamples) are the same whatever the split."""
-    reps = scatter_range(wildcards.scatteritem, config["bootstrap"]["replications"])
+    the replicates (and every model's resamples) are the same whatever the split."""
+    total = config["bootstrap"]["replications"] if CHAINS else 0
+    reps = scatter_range(wildcards.scatteritem, total)
     return {rep: derive_seed(config["seed"], "bootstrap", rep) for rep in reps}
+
+
+def study_data():
+    """The data source, and where real data are read from (only then)."""
+    data = config["data"]
+    keys = ("source", "raw_dir") if data["source"] == "raw" else ("source",)
+    return {key: data[key] for key in keys}
+
+
+def process_phrase():
+    return processes_phrase(study_for_text())
+
+
+# What the method section says of an instrument (panelreport.text).
+TEXT_KEYS = (
+    "label",
+    "name",
+    "citation",
+    "rater",
+    "items",
+    "item_min",
+    "item_max",
+    "score",
+    "min_items",
+    "domains",
+    "min_domains",
+    "higher_is_better",
+    "arms",
+)
+
+
+def study_for_text():
+    """What the generated prose says (panelreport.text)."""
+    return {
+        "study": config["study"],
+        "instruments": {
+            key: {k: inst[k] for k in TEXT_KEYS if k in inst}
+            for key, inst in config["instruments"].items()
+        },
+        "processes": [
+            {
+                "name": p.name,
+                "short": p.short,
+                "label": p.label,
+                "better": p.better,
+                "worse": p.worse,
+                "instruments": list(p.instruments),
+            }
+            for p in design.processes(config)
+        ],
+        "auxiliary": design.auxiliary_instruments(config),
+        "models": [
+            {"id": m["id"], "label": m["label"], "instruments": m["instruments"]}
+            for m in MODELS.values()
+        ],
+        "tests": design.tests(config),
+        "correction": config["hypotheses"]["correction"],
+        "outcome_label": next(
+            p["label"]
+            for p in config["processes"]
+            if p["name"] == config["study"]["outcome"]
+        ),
+        "individual": INDIVIDUAL,
+        "multigroup": config["model"]["multigroup"],
+    }
+
+
+# The filters shape the output as much as the sources do.
+LUA_FILTERS = sorted(
+    str(p.relative_to(BASEDIR))
+    for p in (BASEDIR / "scripts/panelreport/src/panelreport/filters").glob("*.lua")
+)
+
+
+def render_inputs(article, figures=()):
+    """Every file a document reads, each once. The images inside generated includes are
+    found only once those exist; listed once here (and among the figures), the input
+    set recorded at the first build is the one a later run sees."""
+    found = {str(path) for path in manuscript_inputs(MANUSCRIPT_DIR, article)}
+    return sorted(found | set(LUA_FILTERS) | set(figures))
 
 
 def report_figure(name, category, subcategory, label):

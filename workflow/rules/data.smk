@@ -11,7 +11,7 @@ if SYNTHETIC:
         conda:
             CONDA_ENV
         params:
-            design=simulation_design(),
+            design=params.simulation(config),
             seed=rule_seed("simulate"),
         script:
             "../scripts/simulate.py"
@@ -19,7 +19,7 @@ if SYNTHETIC:
 
 rule validate:
     input:
-        **raw_files(),
+        unpack(present_raw_files),
         code=rule_code("validate"),
     output:
         **validated_files(),
@@ -30,6 +30,10 @@ rule validate:
     conda:
         CONDA_ENV
     params:
-        contract=contract_rules(),
+        contract=params.contract(config),
+        # The folder of the raw files, searched for files that no instrument reads.
+        raw_dir=RAW_DIR,
+        ignore_files=config["data"].get("ignore_files", []),
+        checks=params.premodel(config),
     script:
         "../scripts/validate.py"

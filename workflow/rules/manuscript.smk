@@ -1,8 +1,59 @@
-# The filters shape the output as much as the sources do.
-LUA_FILTERS = sorted(
-    str(p.relative_to(BASEDIR))
-    for p in (BASEDIR / "scripts/panelreport/src/panelreport/filters").glob("*.lua")
-)
+FIGURES = [
+    "trajectories",
+    *(["individual"] if INDIVIDUAL else []),
+    "retention",
+    "reliability",
+    "paths",
+    "forest",
+    *(["bootstrap"] if CHAINS else []),
+]
+TEXTS = [
+    "method",
+    "results_sample",
+    "results_dynamics",
+    "results_hypotheses",
+    "results_sensitivity",
+]
+# The study's own prose and references, when the config names them.
+STUDY_FILES = {
+    key: config["study"][key]
+    for key in ("introduction", "discussion", "bibliography")
+    if key in config["study"]
+}
+
+
+rule manuscript_text:
+    input:
+        **STUDY_FILES,
+        code=rule_code("manuscript_text"),
+        validated=after_validation(),
+    output:
+        texts=expand(f"{GENERATED}/text/{{name}}.md", name=TEXTS),
+        figures=expand(
+            f"{GENERATED}/figures/{{name}}.md",
+            name=[
+                "trajectories",
+                "individual",
+                "retention",
+                "reliability",
+                "paths",
+                "forest",
+                "bootstrap",
+            ],
+        ),
+        introduction=f"{GENERATED}/study/introduction.md",
+        discussion=f"{GENERATED}/study/discussion.md",
+        bibliography=f"{GENERATED}/study/references.bib",
+    log:
+        "logs/manuscript_text.log",
+    conda:
+        CONDA_ENV
+    params:
+        study=study_for_text(),
+        texts=TEXTS,
+        figures=FIGURES,
+    script:
+        "../scripts/manuscript_text.py"
 
 
 rule stage_figure:
@@ -20,8 +71,7 @@ rule stage_figure:
 
 rule render:
     input:
-        manuscript_inputs(MANUSCRIPT_DIR),
-        LUA_FILTERS,
+        render_inputs(None, expand(f"{GENERATED}/figures/{{name}}.png", name=FIGURES)),
         code=rule_code("render"),
         qmd=f"{MANUSCRIPT_DIR}/index.qmd",
     output:
@@ -43,8 +93,7 @@ rule render:
 # Same project, same renderer and variables: the supplement builds like the paper.
 use rule render as render_supplement with:
     input:
-        manuscript_inputs(MANUSCRIPT_DIR, "supplement.qmd"),
-        LUA_FILTERS,
+        render_inputs("supplement.qmd"),
         code=rule_code("render"),
         qmd=f"{MANUSCRIPT_DIR}/supplement.qmd",
     output:

@@ -11,7 +11,7 @@ rule score:
     conda:
         CONDA_ENV
     params:
-        instruments=scoring_rules(),
+        instruments=params.scoring(config),
     script:
         "../scripts/score.py"
 
@@ -38,10 +38,8 @@ rule measurement:
     conda:
         CONDA_ENV
     params:
-        instruments=scoring_rules(),
-        constructs={
-            key: inst["construct"] for key, inst in config["instruments"].items()
-        },
+        instruments=params.scoring(config),
+        constructs=instrument_processes(),
         labels=labels(),
         waves=config["model"]["waves"],
     script:

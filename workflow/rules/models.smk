@@ -3,20 +3,21 @@ rule fit_riclpm:
         code=rule_code("fit_riclpm"),
         wide="results/scores/wide_panel.csv",
     output:
-        estimates="results/models/riclpm_{alliance}/estimates.csv",
-        lagged="results/models/riclpm_{alliance}/lagged.csv",
-        ri_correlations="results/models/riclpm_{alliance}/ri_correlations.csv",
-        lagged_vcov="results/models/riclpm_{alliance}/lagged_vcov.csv",
-        fit="results/models/riclpm_{alliance}/fit.csv",
-        diagnostics="results/models/riclpm_{alliance}/diagnostics.json",
+        estimates="results/models/riclpm_{model}/estimates.csv",
+        lagged="results/models/riclpm_{model}/lagged.csv",
+        ri_correlations="results/models/riclpm_{model}/ri_correlations.csv",
+        lagged_vcov="results/models/riclpm_{model}/lagged_vcov.csv",
+        fit="results/models/riclpm_{model}/fit.csv",
+        diagnostics="results/models/riclpm_{model}/diagnostics.json",
     log:
-        "logs/fit_riclpm_{alliance}.log",
+        "logs/fit_riclpm_{model}.log",
     conda:
         CONDA_ENV
     params:
-        constructs=model_params,
+        constructs=model_constructs,
         waves=config["model"]["waves"],
         lagged=config["model"]["lagged"],
+        arms=config["model"]["arms"],
     script:
         "../scripts/fit_riclpm.py"
 
@@ -27,14 +28,16 @@ rule bootstrap_chunk:
         code=rule_code("bootstrap_chunk"),
         wide="results/scores/wide_panel.csv",
     output:
-        "results/bootstrap/riclpm_{alliance}/{scatteritem}.csv",
+        "results/bootstrap/riclpm_{model}/{scatteritem}.csv",
     log:
-        "logs/bootstrap_{alliance}_{scatteritem}.log",
+        "logs/bootstrap_{model}_{scatteritem}.log",
     conda:
         CONDA_ENV
     params:
-        constructs=model_params,
+        constructs=model_constructs,
         waves=config["model"]["waves"],
+        arms=config["model"]["arms"],
+        parameters=sorted({p for chain in CHAINS for p in chain["parameters"]}),
         seeds=bootstrap_seeds,
     script:
         "../scripts/bootstrap_chunk.py"
@@ -43,23 +46,22 @@ rule bootstrap_chunk:
 rule indirect:
     input:
         code=rule_code("indirect"),
-        estimates="results/models/riclpm_{alliance}/estimates.csv",
-        vcov="results/models/riclpm_{alliance}/lagged_vcov.csv",
-        chunks=gather.bootstrap(
-            "results/bootstrap/riclpm_{{alliance}}/{scatteritem}.csv"
-        ),
+        estimates="results/models/riclpm_{model}/estimates.csv",
+        vcov="results/models/riclpm_{model}/lagged_vcov.csv",
+        chunks=gather.bootstrap("results/bootstrap/riclpm_{{model}}/{scatteritem}.csv"),
     output:
-        indirect="results/models/riclpm_{alliance}/indirect.csv",
-        replicates="results/bootstrap/riclpm_{alliance}/replicates.csv",
+        indirect="results/models/riclpm_{model}/indirect.csv",
+        replicates="results/bootstrap/riclpm_{model}/replicates.csv",
     log:
-        "logs/indirect_{alliance}.log",
+        "logs/indirect_{model}.log",
     conda:
         CONDA_ENV
     params:
+        chains=[{"parameters": c["parameters"]} for c in CHAINS],
         draws=config["monte_carlo"]["draws"],
-        replications=config["bootstrap"]["replications"],
+        replications=config["bootstrap"]["replications"] if CHAINS else 0,
         seed=lambda wildcards: derive_seed(
-            config["seed"], "monte_carlo", wildcards.alliance
+            config["seed"], "monte_carlo", wildcards.model
         ),
     script:
         "../scripts/indirect.py"
@@ -70,16 +72,19 @@ rule sensitivity:
         code=rule_code("sensitivity"),
         wide="results/scores/wide_panel.csv",
     output:
-        comparison="results/models/riclpm_{alliance}/sensitivity_comparison.csv",
-        models="results/models/riclpm_{alliance}/sensitivity_models.csv",
+        comparison="results/models/riclpm_{model}/sensitivity_comparison.csv",
+        models="results/models/riclpm_{model}/sensitivity_models.csv",
     log:
-        "logs/sensitivity_{alliance}.log",
+        "logs/sensitivity_{model}.log",
     conda:
         CONDA_ENV
     params:
-        constructs=model_params,
+        constructs=model_constructs,
         waves=config["model"]["waves"],
-        group_column="arm",
+        arms=config["model"]["arms"],
+        multigroup=config["model"]["multigroup"],
+        min_coverage=config["model"]["min_coverage"],
+        effects=design.effects(config),
     script:
         "../scripts/sensitivity.py"
 
@@ -91,22 +96,20 @@ rule lavaan_crosscheck:
         r_code=f"{ENGINE_DIR}/R/lavaan_fit.R",
         wide="results/scores/wide_panel.csv",
     output:
-        comparison="results/models/riclpm_{alliance}/lavaan_comparison.csv",
+        comparison="results/models/riclpm_{model}/lavaan_comparison.csv",
     log:
-        "logs/lavaan_crosscheck_{alliance}.log",
+        "logs/lavaan_crosscheck_{model}.log",
     conda:
         CONDA_ENV
     params:
-        constructs=model_params,
+        constructs=model_constructs,
         waves=config["model"]["waves"],
         lagged=config["model"]["lagged"],
+        arms=config["model"]["arms"],
     script:
         "../scripts/lavaan_crosscheck.py"
 
 
 rule crosscheck:
     input:
-        expand(
-            "results/models/riclpm_{alliance}/lavaan_comparison.csv",
-            alliance=ALLIANCE,
-        ),
+        per_model("results/models/riclpm_{model}/lavaan_comparison.csv"),

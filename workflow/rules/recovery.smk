@@ -4,6 +4,7 @@
 rule recovery_chunk:
     input:
         code=rule_code("recovery_chunk"),
+        validated=after_validation(),
     output:
         "results/recovery/chunks/{scatteritem}.csv",
     log:
@@ -11,7 +12,7 @@ rule recovery_chunk:
     conda:
         CONDA_ENV
     params:
-        design=recovery_design(),
+        design=params.recovery(config),
         scatteritem=lambda wildcards: wildcards.scatteritem,
     script:
         "../scripts/recovery_chunk.py"
@@ -38,6 +39,9 @@ rule recovery:
         CONDA_ENV
     params:
         lagged_effects=config["synthetic"]["lagged_effects"],
+        shorts=[p.short for p in design.processes(config)],
+        names={p.short: p.name for p in design.processes(config)},
+        chains=[{"parameters": c["parameters"]} for c in CHAINS],
         replications=config["recovery"]["replications"],
         bootstrap=config["recovery"]["bootstrap"],
     script:

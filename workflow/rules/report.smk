@@ -19,25 +19,22 @@ TABLE_PLACES = {
     "lagged_effects": ("Models", "Within-person effects", "Lagged effects"),
     "between_person": ("Models", "Fit and between-person part", "Random intercepts"),
 }
+# What the tables reveal of real participants (a data source of "raw").
+PRIVACY = {"settings": config["privacy"], "source": config["data"]["source"]}
 
 
 rule tables:
     input:
         code=rule_code("tables"),
         intake="results/data/intake.csv",
-        exclusions="results/scores/exclusions.csv",
         reliability="results/measurement/reliability.csv",
         descriptives="results/measurement/descriptives.csv",
         icc="results/measurement/icc.csv",
         scores="results/scores/scores_long.csv",
-        lagged=expand("results/models/riclpm_{alliance}/lagged.csv", alliance=ALLIANCE),
-        fit=expand("results/models/riclpm_{alliance}/fit.csv", alliance=ALLIANCE),
-        diagnostics=expand(
-            "results/models/riclpm_{alliance}/diagnostics.json", alliance=ALLIANCE
-        ),
-        ri_correlations=expand(
-            "results/models/riclpm_{alliance}/ri_correlations.csv", alliance=ALLIANCE
-        ),
+        lagged=per_model("results/models/riclpm_{model}/lagged.csv"),
+        fit=per_model("results/models/riclpm_{model}/fit.csv"),
+        diagnostics=per_model("results/models/riclpm_{model}/diagnostics.json"),
+        ri_correlations=per_model("results/models/riclpm_{model}/ri_correlations.csv"),
     output:
         csv=[report_table(table, *TABLE_PLACES[table]) for table in TABLES],
         md=expand(f"{GENERATED}/tables/{{table}}.md", table=TABLES),
@@ -47,14 +44,21 @@ rule tables:
         CONDA_ENV
     params:
         tables=TABLES,
-        raters=raters(),
+        models=model_labels(),
         labels=labels(),
+        names=process_labels(),
+        directions={model: design.directions(config, m) for model, m in MODELS.items()},
         arms=config["data"]["arms"],
+        modelled_arms=config["model"]["arms"],
+        given={
+            key: inst.get("arms", design.arm_names(config))
+            for key, inst in config["instruments"].items()
+        },
         waves=config["model"]["waves"],
-        depression=config["model"]["depression"],
-        depression_first_week=min(
-            config["instruments"][config["model"]["depression"]]["weeks"]
-        ),
+        outcome=outcome_instrument(),
+        outcome_label=labels()[outcome_instrument()],
+        outcome_first_week=min(config["instruments"][outcome_instrument()]["weeks"]),
+        privacy=PRIVACY,
     script:
         "../scripts/tables.py"
 
@@ -62,26 +66,23 @@ rule tables:
 rule claims:
     input:
         code=rule_code("claims"),
-        lagged=expand("results/models/riclpm_{alliance}/lagged.csv", alliance=ALLIANCE),
-        indirect=expand(
-            "results/models/riclpm_{alliance}/indirect.csv", alliance=ALLIANCE
+        lagged=per_model("results/models/riclpm_{model}/lagged.csv"),
+        indirect=per_model("results/models/riclpm_{model}/indirect.csv"),
+        diagnostics=per_model("results/models/riclpm_{model}/diagnostics.json"),
+        sensitivity_comparison=per_model(
+            "results/models/riclpm_{model}/sensitivity_comparison.csv"
         ),
-        sensitivity_comparison=expand(
-            "results/models/riclpm_{alliance}/sensitivity_comparison.csv",
-            alliance=ALLIANCE,
-        ),
-        sensitivity_models=expand(
-            "results/models/riclpm_{alliance}/sensitivity_models.csv",
-            alliance=ALLIANCE,
+        sensitivity_models=per_model(
+            "results/models/riclpm_{model}/sensitivity_models.csv"
         ),
         truth="resources/synthetic/truth.json" if SYNTHETIC else [],
     output:
         claims_csv=report_table(
-            "claims", "Indirect effect", "Claims", "The abstract's claims"
+            "claims", "Hypotheses", "Claims", "The hypotheses and their verdicts"
         ),
         claims_md=f"{GENERATED}/tables/claims.md",
         indirect_csv=report_table(
-            "indirect", "Indirect effect", "Intervals", "Indirect effect"
+            "indirect", "Hypotheses", "Intervals", "Indirect effects"
         ),
         indirect_md=f"{GENERATED}/tables/indirect.md",
         sensitivity_csv=report_table(
@@ -100,7 +101,14 @@ rule claims:
     conda:
         CONDA_ENV
     params:
-        raters=raters(),
+        models={model: m["instruments"] for model, m in MODELS.items()},
+        model_labels=model_labels(),
+        tests=design.tests(config),
+        correction=config["hypotheses"]["correction"],
+        alpha=config["hypotheses"]["alpha"],
+        chains=chain_words(),
+        effects=design.effects(config),
+        names=process_labels(),
     script:
         "../scripts/claims.py"
 
@@ -108,15 +116,11 @@ rule claims:
 rule bootstrap_figure:
     input:
         code=rule_code("bootstrap_figure"),
-        replicates=expand(
-            "results/bootstrap/riclpm_{alliance}/replicates.csv", alliance=ALLIANCE
-        ),
-        indirect=expand(
-            "results/models/riclpm_{alliance}/indirect.csv", alliance=ALLIANCE
-        ),
+        replicates=per_model("results/bootstrap/riclpm_{model}/replicates.csv"),
+        indirect=per_model("results/models/riclpm_{model}/indirect.csv"),
     output:
         png=report_figure(
-            "bootstrap", "Indirect effect", "Intervals", "Bootstrap distribution"
+            "bootstrap", "Hypotheses", "Intervals", "Bootstrap distributions"
         ),
         svg="results/figures/bootstrap.svg",
     log:
@@ -124,24 +128,21 @@ rule bootstrap_figure:
     conda:
         CONDA_ENV
     params:
-        raters=raters(),
+        models=model_labels(),
+        chains=chain_words(),
     script:
         "../scripts/bootstrap_figure.py"
 
 
-# One instrument per process: the first alliance rater's, regulation and depression.
-PLOTTED_INSTRUMENTS = [
-    ALLIANCE[0],
-    config["model"]["regulation"],
-    config["model"]["depression"],
-]
+# The first model, whose instruments the path diagram and the trajectories show.
+PLOTTED_INSTRUMENTS = list(design.primary_model(config)["instruments"].values())
 
 
 rule model_figures:
     input:
         code=rule_code("model_figures"),
-        lagged=expand("results/models/riclpm_{alliance}/lagged.csv", alliance=ALLIANCE),
-        scores="results/scores/scores_long.csv",
+        lagged=per_model("results/models/riclpm_{model}/lagged.csv"),
+        diagnostics=per_model("results/models/riclpm_{model}/diagnostics.json"),
     output:
         paths_png=report_figure(
             "paths", "Models", "Within-person effects", "Path diagram"
@@ -151,26 +152,43 @@ rule model_figures:
             "forest", "Models", "Within-person effects", "Standardised effects"
         ),
         forest_svg="results/figures/forest.svg",
-        individual_png=report_figure(
-            "individual",
-            "Data and measurement",
-            "Score trajectories",
-            "Individual trajectories",
-        ),
-        individual_svg="results/figures/individual.svg",
     log:
         "logs/model_figures.log",
     conda:
         CONDA_ENV
     params:
-        raters=raters(),
-        instruments=PLOTTED_INSTRUMENTS,
-        labels=labels(PLOTTED_INSTRUMENTS),
-        waves=config["model"]["waves"],
-        n_people=12,
-        seed=rule_seed("individual_trajectories"),
+        models=model_labels(),
+        names=process_labels(),
     script:
         "../scripts/model_figures.py"
+
+
+if INDIVIDUAL:
+
+    rule individual_figure:
+        input:
+            code=rule_code("individual_figure"),
+            scores="results/scores/scores_long.csv",
+        output:
+            png=report_figure(
+                "individual",
+                "Data and measurement",
+                "Score trajectories",
+                "Individual trajectories",
+            ),
+            svg="results/figures/individual.svg",
+        log:
+            "logs/individual_figure.log",
+        conda:
+            CONDA_ENV
+        params:
+            instruments=PLOTTED_INSTRUMENTS,
+            labels=labels(PLOTTED_INSTRUMENTS),
+            waves=config["model"]["waves"],
+            n_people=12,
+            seed=rule_seed("individual_trajectories"),
+        script:
+            "../scripts/individual_figure.py"
 
 
 rule figures:
@@ -202,7 +220,9 @@ rule figures:
 
 rule provenance:
     input:
-        **raw_files(),
+        unpack(hashed_raw_files),
+        **validated_files(),
+        ignored=ignored_files,
         code=rule_code("provenance"),
         requirements="requirements.txt",
     output:
@@ -227,14 +247,10 @@ rule variables:
         sample="results/tables/sample.csv",
         retention="results/measurement/retention.csv",
         icc="results/measurement/icc.csv",
-        lagged=expand("results/models/riclpm_{alliance}/lagged.csv", alliance=ALLIANCE),
-        fit=expand("results/models/riclpm_{alliance}/fit.csv", alliance=ALLIANCE),
-        diagnostics=expand(
-            "results/models/riclpm_{alliance}/diagnostics.json", alliance=ALLIANCE
-        ),
-        indirect=expand(
-            "results/models/riclpm_{alliance}/indirect.csv", alliance=ALLIANCE
-        ),
+        lagged=per_model("results/models/riclpm_{model}/lagged.csv"),
+        fit=per_model("results/models/riclpm_{model}/fit.csv"),
+        diagnostics=per_model("results/models/riclpm_{model}/diagnostics.json"),
+        indirect=per_model("results/models/riclpm_{model}/indirect.csv"),
         claims="results/tables/claims.csv",
         recovery="results/recovery/summary.csv",
         provenance="results/provenance.json",
@@ -246,13 +262,30 @@ rule variables:
     conda:
         CONDA_ENV
     params:
-        raters=raters(),
-        seed=config["seed"],
-        data=study_data(),
-        model=model_roles(),
-        min_domains=config["instruments"][config["model"]["depression"]].get(
-            "min_domains", ""
-        ),
+        models=model_labels(),
+        directions={model: design.directions(config, m) for model, m in MODELS.items()},
+        study={
+            **{
+                key: config["study"][key]
+                for key in (
+                    "name",
+                    "title",
+                    "subtitle",
+                    "authors",
+                    "participants",
+                    "design",
+                )
+                if key in config["study"]
+            },
+            "seed": config["seed"],
+            "data": study_data(),
+            "waves": config["model"]["waves"],
+            "modelled": design.modelled_instruments(config),
+            "outcome_instrument": outcome_instrument(),
+            "privacy": config["privacy"],
+            "correction": config["hypotheses"]["correction"],
+            "processes": process_phrase(),
+        },
         recovery=config["recovery"],
     script:
         "../scripts/variables.py"

@@ -15,7 +15,8 @@ from panelsem.spec import build_riclpm  # noqa: E402
 
 params, out = snakemake.params, snakemake.output
 spec = build_riclpm(dict(params.constructs), list(params.waves), lagged=params.lagged)
-wide = pd.read_csv(snakemake.input.wide, dtype={"id": str})
+wide = pd.read_csv(snakemake.input.wide, dtype={"id": str, "arm": str})
+wide = wide[wide["arm"].isin(params.arms)]
 result = fit_model(wide, spec)
 
 write_csv(result.estimates, out.estimates)

@@ -16,7 +16,8 @@ from panelsem.spec import build_riclpm  # noqa: E402
 
 params = snakemake.params
 spec = build_riclpm(dict(params.constructs), list(params.waves), lagged=params.lagged)
-wide = pd.read_csv(snakemake.input.wide, dtype={"id": str})
+wide = pd.read_csv(snakemake.input.wide, dtype={"id": str, "arm": str})
+wide = wide[wide["arm"].isin(params.arms)]
 ours = fit_model(wide, spec)
 with tempfile.TemporaryDirectory() as workdir:
     lavaan = run_lavaan(wide, spec, Path(workdir))

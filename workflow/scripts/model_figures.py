@@ -1,19 +1,23 @@
-"""Rule model_figures: path diagram, forest plot of the lagged effects, and individual trajectories."""
+"""Rule model_figures: the path diagram of the first model, and the forest plot of every
+model's cross-lagged effects (a model that did not converge is left out of both)."""
 
 from panelstudy.runlog import log_to
 
 log_to(snakemake.log[0])
 
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 import pandas as pd  # noqa: E402
 
-from panelreport.figures import plot_forest, plot_individual_trajectories, plot_path_diagram  # noqa: E402
+from panelreport.figures import plot_forest, plot_path_diagram  # noqa: E402
 
 params, out = snakemake.params, snakemake.output
-raters = params.raters
-lagged = {rater: pd.read_csv(path) for rater, path in zip(raters, snakemake.input.lagged)}
-plot_path_diagram(lagged[raters[0]], f"Within-person lagged effects, {raters[0]}-rated alliance (b)",
-                  out.paths_png, out.paths_svg)
-plot_forest(lagged, out.forest_png, out.forest_svg)
-scores = pd.read_csv(snakemake.input.scores, dtype={"id": str}, keep_default_na=False, na_values=[""])
-plot_individual_trajectories(scores[scores["week"].isin(params.waves)], list(params.instruments), params.labels,
-                             params.n_people, params.seed, out.individual_png, out.individual_svg)
+labels = [params.models[model] for model in params.models]
+converged = [json.loads(Path(p).read_text())["converged"] for p in snakemake.input.diagnostics]
+lagged = {label: pd.read_csv(path) for label, path, ok in zip(labels, snakemake.input.lagged, converged) if ok}
+first = labels[0]
+shown = lagged.get(first, pd.DataFrame(columns=["outcome", "predictor", "est", "ci_lower", "ci_upper"]))
+plot_path_diagram(shown, dict(params.names), f"Within-person lagged effects, {first} (b)"
+                  + ("" if first in lagged else ": the model did not converge"), out.paths_png, out.paths_svg)
+plot_forest(lagged, dict(params.names), out.forest_png, out.forest_svg)

@@ -1,5 +1,5 @@
-"""Rule sensitivity: CLPM, free lags, LCM-SR and multigroup by arm for one alliance
-rater, with the table of nested-model comparisons."""
+"""Rule sensitivity: CLPM, free lags, LCM-SR and multigroup by arm for one model, with
+the table of nested-model comparisons."""
 
 from panelstudy.runlog import log_to, note
 
@@ -14,8 +14,10 @@ from panelstudy.sensitivity import fit_sensitivity  # noqa: E402
 
 t0 = time.perf_counter()
 params = snakemake.params
-wide = pd.read_csv(snakemake.input.wide, dtype={"id": str})
-result = fit_sensitivity(wide, dict(params.constructs), list(params.waves), group_column=params.group_column)
+wide = pd.read_csv(snakemake.input.wide, dtype={"id": str, "arm": str})
+wide = wide[wide["arm"].isin(params.arms)]
+result = fit_sensitivity(wide, dict(params.constructs), list(params.waves), [tuple(e) for e in params.effects],
+                         group_column="arm", groups=list(params.multigroup), min_coverage=params.min_coverage)
 write_csv(result.comparison, snakemake.output.comparison)
 write_csv(result.models, snakemake.output.models)
 # Wall times go to the log, not the results, so reruns give identical files.

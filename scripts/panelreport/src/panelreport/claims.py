@@ -1,73 +1,100 @@
-"""The abstract's claims, each checked against the analysed data.
+"""The hypotheses, each checked against the analysed data in every model it is tested
+in (panelstudy.design.tests): one family, with the configured multiplicity correction.
 
-A claim is supported when its 95% interval excludes zero on the hypothesised side,
-contradicted when it excludes zero on the other side, and not supported otherwise.
-On synthetic data the population value is known, so each row also says whether
-the interval covers it.
+A hypothesis is supported when its (adjusted) p is below alpha and the estimate has the
+expected sign on the instruments' score scales, contradicted when p is below alpha and
+the sign is the other one, and not supported otherwise. A model that did not converge
+gives no estimate and no verdict. On synthetic data the population value is known for
+the model with each process's first instrument, so its rows also say whether the
+interval covers it.
 """
 
+import numpy as np
 import pandas as pd
+from statsmodels.stats.multitest import multipletests
 
 from panelreport.markdown import format_p
 
-# (claim, model's alliance rater, parameter, hypothesised sign)
-CLAIMS = [
-    ("Patient-rated alliance predicts next week's depression", "patient", "D_A", -1),
-    ("Therapist-rated alliance predicts next week's depression", "therapist", "D_A", -1),
-    ("Emotion regulation predicts next week's depression", "patient", "D_E", -1),
-    ("Alliance predicts next week's emotion regulation", "patient", "E_A", +1),
-    ("Alliance(t) -> emotion regulation(t+1) -> depression(t+2): indirect effect", "patient", "indirect", -1),
-]
-PROCESS_INDEX = {"A": 0, "E": 1, "D": 2}
+NOT_CONVERGED = "not estimable (the model did not converge)"
 
 
-def verdict(lower: float, upper: float, sign: int) -> str:
-    if lower > 0 or upper < 0:
-        return "supported" if (lower > 0) == (sign > 0) else "contradicted"
-    return "not supported (CI includes 0)"
+def adjusted(p_values, correction: str) -> np.ndarray:
+    """p-values adjusted for multiplicity over the whole family (NaN stays NaN)."""
+    p = np.asarray(p_values, dtype=float)
+    if correction == "none":
+        return p
+    out = np.full(len(p), np.nan)
+    ok = np.isfinite(p)
+    if ok.any():
+        out[ok] = multipletests(p[ok], method=correction)[1]
+    return out
 
 
-def true_value(parameter: str, rater: str, truth: dict | None) -> float | None:
-    """Population value of a parameter of the patient-rated model.
+def verdict(estimate: float, p_adjusted: float, score_sign: int, alpha: float, correction: str) -> str:
+    if not np.isfinite(p_adjusted):
+        return NOT_CONVERGED
+    if p_adjusted < alpha:
+        return "supported" if np.sign(estimate) == score_sign else "contradicted"
+    which = "p" if correction == "none" else f"{correction.capitalize()}-adjusted p"
+    return f"not supported ({which} ≥ {f'{alpha:g}'.lstrip('0')})"
 
-    The therapist-rated model has none: its alliance is a noisy proxy of the
-    patient's process, so its coefficients are not parameters of the generator.
-    """
-    if truth is None or rater != "patient":
+
+def true_value(test: dict, truth: dict | None, model_instruments: dict) -> float | None:
+    """The population value of a test's parameter, for the model the population defines
+    (each process measured by its first instrument); None elsewhere: a further
+    instrument (a second rater) is a noisy proxy, its coefficients are not parameters
+    of the generator."""
+    if truth is None or model_instruments != truth["instruments"]:
         return None
-    if parameter == "indirect":
-        return float(truth["indirect_effect"]["value"])
-    outcome, predictor = parameter.split("_")
-    return float(truth["lagged_effects"][PROCESS_INDEX[outcome]][PROCESS_INDEX[predictor]])
+    index = {name: i for i, name in enumerate(truth["processes"])}
+    B = truth["lagged_effects"]
+    steps = zip(test["processes"][:-1], test["processes"][1:])
+    return float(np.prod([B[index[to]][index[frm]] for frm, to in steps]))
 
 
-def claims_table(lagged: dict[str, pd.DataFrame], indirect: dict[str, pd.DataFrame], truth: dict | None) -> pd.DataFrame:
+def claims_table(tests: list[dict], lagged: dict[str, pd.DataFrame], indirect: dict[str, pd.DataFrame],
+                 converged: dict[str, bool], truth: dict | None, models: dict[str, dict], correction: str,
+                 alpha: float) -> pd.DataFrame:
+    """One row per test. lagged and indirect: per model id, its lagged.csv and
+    indirect.csv; models: model id -> its instruments (process -> instrument)."""
     rows = []
-    for claim, rater, parameter, sign in CLAIMS:
-        if parameter == "indirect":
-            ind = indirect[rater].iloc[0]
-            est, lower, upper, p = ind["estimate"], ind["boot_lower"], ind["boot_upper"], ind["boot_p"]
+    for test in tests:
+        model = test["model"]
+        if test["kind"] == "indirect":
+            hit = indirect[model].set_index("chain").loc["*".join(test["parameters"])]
+            est, lower, upper, p = hit["estimate"], hit["boot_lower"], hit["boot_upper"], hit["boot_p"]
             interval = "bootstrap percentile"
         else:
-            outcome, predictor = parameter.split("_")
-            row = lagged[rater].set_index(["outcome", "predictor"]).loc[(outcome, predictor)]
-            est, lower, upper, p = row["est"], row["ci_lower"], row["ci_upper"], row["p"]
+            hit = lagged[model].set_index("label").loc[test["parameters"][0]]
+            est, lower, upper, p = hit["est"], hit["ci_lower"], hit["ci_upper"], hit["p"]
             interval = "Wald"
-        truth_value = true_value(parameter, rater, truth)
-        rows.append({
-            "Claim": claim,
-            "Model": f"{rater}-rated alliance",
-            "Hypothesis": "negative" if sign < 0 else "positive",
-            "Estimate": est,
-            "CI lower": lower,
-            "CI upper": upper,
-            "Interval": interval,
-            "p": format_p(p),
-            "Verdict": verdict(lower, upper, sign),
+        if not converged[model]:
+            est = lower = upper = p = np.nan
+        rows.append({"test": test, "estimate": est, "lower": lower, "upper": upper, "p": p, "interval": interval})
+    p_adj = adjusted([r["p"] for r in rows], correction)
+    out = []
+    for row, padj in zip(rows, p_adj):
+        test = row["test"]
+        truth_value = true_value(test, truth, models[test["model"]])
+        covered = "" if truth_value is None or not np.isfinite(row["lower"]) else (
+            "yes" if row["lower"] <= truth_value <= row["upper"] else "NO")
+        out.append({
+            "Hypothesis": test["label"],
+            "Model": test["model_label"],
+            "Expected": test["expected"],
+            "Expected sign of the estimate": "+" if test["score_sign"] > 0 else "−",
+            "Estimate": row["estimate"],
+            "CI lower": row["lower"],
+            "CI upper": row["upper"],
+            "Interval": row["interval"],
+            "p": format_p(row["p"]),
+            "p adjusted": format_p(padj),
+            "Correction": correction,
+            "Verdict": verdict(row["estimate"], padj, test["score_sign"], alpha, correction),
             "True value": truth_value,
-            "CI covers truth": "" if truth_value is None else ("yes" if lower <= truth_value <= upper else "NO"),
+            "CI covers truth": covered,
         })
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(out)
     if truth is None:
         frame = frame.drop(columns=["True value", "CI covers truth"])
     return frame
@@ -76,15 +103,17 @@ def claims_table(lagged: dict[str, pd.DataFrame], indirect: dict[str, pd.DataFra
 def claims_display(claims: pd.DataFrame) -> pd.DataFrame:
     """The claims table as a reader needs it on a page: one cell per estimate and interval."""
     shown = pd.DataFrame({
-        "Claim": claims["Claim"],
-        "Alliance rater": claims["Model"].str.replace("-rated alliance", "", regex=False),
-        "Expected sign": claims["Hypothesis"].map({"negative": "−", "positive": "+"}),
-        "Estimate [95% CI]": [f"{e:.3f} [{lo:.3f}, {hi:.3f}]" for e, lo, hi in
+        "Hypothesis": claims["Hypothesis"],
+        "Model": claims["Model"],
+        "Expected": claims["Expected"],
+        "Sign": claims["Expected sign of the estimate"],
+        "Estimate [95% CI]": ["" if pd.isna(e) else f"{e:.3f} [{lo:.3f}, {hi:.3f}]" for e, lo, hi in
                               zip(claims["Estimate"], claims["CI lower"], claims["CI upper"])],
         "p": claims["p"],
+        "p adjusted": claims["p adjusted"],
         "Verdict": claims["Verdict"],
     })
     if "True value" in claims:
         shown["True value (covered)"] = [
-            "none" if pd.isna(t) else f"{t:.3f} ({c})" for t, c in zip(claims["True value"], claims["CI covers truth"])]
+            "n/a" if pd.isna(t) else f"{t:.3f} ({c})" for t, c in zip(claims["True value"], claims["CI covers truth"])]
     return shown

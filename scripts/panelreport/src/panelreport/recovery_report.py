@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from panelstudy.recovery import INDIRECT, coverage_band
+from panelstudy.recovery import coverage_band
 
 
 def summary_text(summary: pd.DataFrame) -> dict[str, str]:
@@ -14,7 +14,6 @@ def summary_text(summary: pd.DataFrame) -> dict[str, str]:
     wald = summary[summary["interval"] == "Wald"]
     inside = wald[(wald["coverage"] >= lo) & (wald["coverage"] <= hi)]
     low = wald[wald["coverage"] < lo]
-    ind = summary[summary["parameter"] == INDIRECT].set_index("interval")
 
     def pct(x):
         return f"{100 * x:.0f}%"
@@ -26,11 +25,16 @@ def summary_text(summary: pd.DataFrame) -> dict[str, str]:
         worst = low.sort_values("coverage").iloc[0]
         lagged += (f"; {len(low)} fell short, the lowest being {worst['label']} at {pct(worst['coverage'])} "
                    f"(bias {worst['bias']:.3f}, {worst['standardised_bias']:.2f} empirical SDs)")
-    indirect = (f"The indirect effect was estimated at {ind.loc['Monte Carlo', 'mean_estimate']:.3f} on average "
-                f"against a population value of {ind.loc['Monte Carlo', 'true']:.3f} "
-                f"(relative bias {100 * ind.loc['Monte Carlo', 'relative_bias']:.0f}%); its Monte Carlo interval "
-                f"covered the population value in {pct(ind.loc['Monte Carlo', 'coverage'])} of replications and "
-                f"the bootstrap interval in {pct(ind.loc['bootstrap', 'coverage'])}")
+    sentences = []
+    for parameter, rows in summary[summary["parameter"].str.contains("*", regex=False)].groupby("parameter", sort=False):
+        ind = rows.set_index("interval")
+        sentences.append(
+            f"The indirect effect {ind.loc['Monte Carlo', 'label']} was estimated at "
+            f"{ind.loc['Monte Carlo', 'mean_estimate']:.3f} on average against a population value of "
+            f"{ind.loc['Monte Carlo', 'true']:.3f} (relative bias {100 * ind.loc['Monte Carlo', 'relative_bias']:.0f}%); "
+            f"its Monte Carlo interval covered the population value in {pct(ind.loc['Monte Carlo', 'coverage'])} "
+            f"of replications and the bootstrap interval in {pct(ind.loc['bootstrap', 'coverage'])}.")
+    indirect = " ".join(sentences) or "No indirect effect is declared among the hypotheses."
     ratio = wald["mean_se"] / wald["empirical_sd"]
     precision = (f"Across the lagged effects the mean standard error was {ratio.min():.2f} to {ratio.max():.2f} "
                  "times the empirical SD of the estimates")
@@ -39,7 +43,7 @@ def summary_text(summary: pd.DataFrame) -> dict[str, str]:
                       "falls short of 95% the cause is bias rather than a too-narrow interval.")
     else:
         precision += "; a ratio below 1 means intervals narrower than the spread of the estimates."
-    return {"lagged": lagged + ".", "indirect": indirect + ".", "precision": precision}
+    return {"lagged": lagged + ".", "indirect": indirect, "precision": precision}
 
 
 def recovery_table(summary: pd.DataFrame) -> pd.DataFrame:
@@ -72,19 +76,11 @@ def convergence_text(summary: pd.DataFrame) -> str:
 
 def recovery_variables(summary: pd.DataFrame, recovery: dict) -> dict:
     """The recovery study's numbers as the manuscript quotes them."""
-    ind = summary[summary["parameter"] == INDIRECT].set_index("interval")
     lo, hi = coverage_band(int(summary["replications"].min()))
     return {
         "replications": int(recovery["replications"]),
         "bootstrap": int(recovery["bootstrap"]),
         "convergence": convergence_text(summary),
         "band": f"{lo:.3f} and {hi:.3f}",
-        "indirect": {
-            "true": f"{ind.loc['Monte Carlo', 'true']:.3f}",
-            "mean": f"{ind.loc['Monte Carlo', 'mean_estimate']:.3f}",
-            "relative_bias": f"{100 * ind.loc['Monte Carlo', 'relative_bias']:.0f}%",
-            "coverage_mc": f"{ind.loc['Monte Carlo', 'coverage']:.3f}",
-            "coverage_bootstrap": f"{ind.loc['bootstrap', 'coverage']:.3f}",
-        },
         **summary_text(summary),
     }

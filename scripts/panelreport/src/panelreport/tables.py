@@ -1,10 +1,39 @@
-"""Result tables, as the manuscript shows them (written as CSV and as captioned Markdown)."""
+"""Result tables, as the manuscript shows them (written as CSV and as captioned Markdown).
+
+Models are named by their label (panelstudy.design.models); processes by their label,
+through `names` (short name -> label). On real data, counts and statistics that rest on
+fewer than privacy.min_cell people are shown as "< k" (see Privacy).
+"""
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from panelreport.layout import table_layout
 from panelreport.markdown import format_p, markdown_table
-from panelstudy.design import PROCESS_LABELS
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """min_cell: the fewest people a shown count or statistic may rest on; 1 shows all."""
+
+    min_cell: int = 1
+
+    @classmethod
+    def of(cls, settings: dict, source: str) -> "Privacy":
+        """The rule for a run: only real data are protected, unless small cells are allowed."""
+        if source != "raw" or settings["allow_small_cells"]:
+            return cls(1)
+        return cls(int(settings["min_cell"]))
+
+    def count(self, n: int) -> int | str:
+        """A count of people; 0 and counts of at least min_cell are shown."""
+        return n if n == 0 or n >= self.min_cell else f"< {self.min_cell}"
+
+    def statistic(self, text: str, n: int) -> str:
+        """A statistic of n people, or why it is withheld."""
+        return text if n >= self.min_cell else f"n < {self.min_cell}"
 
 
 def provenance_markdown(record: dict) -> str:
@@ -17,55 +46,62 @@ def provenance_markdown(record: dict) -> str:
         ("Python", record["python"]),
     ]
     rows += [(f"Data file `{name}`", f"`{entry['sha256']}`") for name, entry in record["data_files"].items()]
-    key_packages = ["snakemake", "semopy", "numpy", "scipy", "pandas", "pandera", "matplotlib", "seaborn", "pypandoc_binary", "typst"]
+    key_packages = ["snakemake", "semopy", "numpy", "scipy", "pandas", "pandera", "matplotlib", "seaborn",
+                    "pypandoc_binary", "typst"]
     rows += [(f"Package {name}", record["packages"][name]) for name in key_packages if name in record["packages"]]
     frame = pd.DataFrame(rows, columns=["Item", "Value"])
-    return markdown_table(frame, "Provenance of this build", "provenance")
-
-
+    return markdown_table(frame, "Provenance of this build", "provenance", **table_layout("provenance"))
 
 
 def _m_sd(mean: float, sd: float) -> str:
     return "" if pd.isna(mean) else f"{mean:.2f} ({sd:.2f})"
 
 
-def sample_table(scores: pd.DataFrame, arms: list[str], depression: str, first_week: int,
-                 last_wave: int) -> pd.DataFrame:
-    """Per arm: randomised N, and depression at its first week and at the last model wave."""
+def sample_table(scores: pd.DataFrame, arms: list[dict], modelled_arms: list[str], outcome: str, outcome_label: str,
+                 first_week: int, last_wave: int, privacy: Privacy) -> pd.DataFrame:
+    """Per arm: randomised N, whether it enters the models, and the outcome at its
+    first week and at the last model wave."""
     rows = []
     for arm in arms:
-        in_arm = scores[scores["arm"] == arm]
-        dep = in_arm[in_arm["instrument"] == depression]
-        start = dep.loc[dep["week"] == first_week, "score"].dropna()
-        end = dep.loc[dep["week"] == last_wave, "score"].dropna()
+        in_arm = scores[scores["arm"] == arm["name"]]
+        out = in_arm[(in_arm["instrument"] == outcome) & in_arm["applicable"].astype(bool)]
+        start = out.loc[out["week"] == first_week, "score"].dropna()
+        end = out.loc[out["week"] == last_wave, "score"].dropna()
         rows.append({
-            "Arm": arm,
-            "Randomised": in_arm["id"].nunique(),
-            f"Depression, week {first_week}: n": len(start),
-            f"Depression, week {first_week}: M (SD)": _m_sd(start.mean(), start.std()),
-            f"Depression, week {last_wave}: n": len(end),
-            f"Depression, week {last_wave}: M (SD)": _m_sd(end.mean(), end.std()),
+            "Arm": arm["name"],
+            "Treatment": arm["label"],
+            "Randomised": privacy.count(in_arm["id"].nunique()),
+            "In the models": "yes" if arm["name"] in modelled_arms else "no",
+            f"{outcome_label}, week {first_week}: n": privacy.count(len(start)),
+            f"{outcome_label}, week {first_week}: M (SD)": privacy.statistic(_m_sd(start.mean(), start.std()), len(start)),
+            f"{outcome_label}, week {last_wave}: n": privacy.count(len(end)),
+            f"{outcome_label}, week {last_wave}: M (SD)": privacy.statistic(_m_sd(end.mean(), end.std()), len(end)),
         })
     return pd.DataFrame(rows)
 
 
-def data_quality_table(intake: pd.DataFrame, exclusions: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    """Per instrument: rows read, item completeness, and each reason a score is missing."""
+def data_quality_table(intake: pd.DataFrame, scores: pd.DataFrame, labels: dict[str, str],
+                       privacy: Privacy) -> pd.DataFrame:
+    """Per instrument: rows read, item completeness, each reason a score is missing, and
+    the scores that do not apply by design (an instrument not given in an arm)."""
     totals = intake[intake["week"].astype(str) == "all"]
     rows = []
     for key, label in labels.items():
         row = totals[totals["instrument"] == key].iloc[0]
-        missing = exclusions[exclusions["instrument"] == key]
+        mine = scores[scores["instrument"] == key]
+        applicable = mine["applicable"].astype(bool)
+        missing = mine[applicable & mine["score"].isna()]
         reasons = missing["reason"].value_counts().sort_index()
         rows.append({
             "Instrument": label,
             "File": row["file"],
-            "Rows read": int(row["rows_read"]),
-            "Complete": int(row["complete"]),
-            "Partial": int(row["partial"]),
-            "No items": int(row["all_missing"]),
-            "Scores missing": len(missing),
-            "Reasons": "; ".join(f"{reason} ({n})" for reason, n in reasons.items()) or "none",
+            "Rows read": privacy.count(int(row["rows_read"])),
+            "Complete": privacy.count(int(row["complete"])),
+            "Partial": privacy.count(int(row["partial"])),
+            "No items": privacy.count(int(row["all_missing"])),
+            "Scores missing": privacy.count(len(missing)),
+            "Reasons": "; ".join(f"{reason} ({privacy.count(int(n))})" for reason, n in reasons.items()) or "none",
+            "Not applicable (not given in the arm)": privacy.count(int((~applicable).sum())),
         })
     return pd.DataFrame(rows)
 
@@ -107,9 +143,10 @@ def icc_summary(icc: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def descriptives_summary(descriptives: pd.DataFrame, labels: dict[str, str], arms: list[str],
-                         waves: list[int]) -> pd.DataFrame:
-    """M (SD), n at the first, middle and last model waves, by instrument and arm."""
+def descriptives_summary(descriptives: pd.DataFrame, labels: dict[str, str], arms: list[str], waves: list[int],
+                         given: dict[str, list[str]], privacy: Privacy) -> pd.DataFrame:
+    """M (SD), n at the first, middle and last model waves, by instrument and arm
+    (given: instrument -> the arms where it is given)."""
     shown = [waves[0], waves[len(waves) // 2], waves[-1]]
     rows = []
     for key, label in labels.items():
@@ -118,8 +155,14 @@ def descriptives_summary(descriptives: pd.DataFrame, labels: dict[str, str], arm
             row = {"Instrument": label, "Arm": arm}
             for week in shown:
                 hit = cells[cells["week"] == week]
-                row[f"Week {week}"] = ("n = 0" if hit.empty else
-                                       f"{_m_sd(hit['mean'].iloc[0], hit['sd'].iloc[0])}, n = {int(hit['n'].iloc[0])}")
+                if arm not in given[key]:
+                    row[f"Week {week}"] = "not given"
+                elif hit.empty:
+                    row[f"Week {week}"] = "n = 0"
+                else:
+                    n = int(hit["n"].iloc[0])
+                    text = privacy.statistic(f"{_m_sd(hit['mean'].iloc[0], hit['sd'].iloc[0])}, n = {n}", n)
+                    row[f"Week {week}"] = text
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -133,29 +176,35 @@ def heywood_text(heywood: list[dict]) -> str:
 
 
 def model_fit_table(fits: dict[str, pd.DataFrame], diagnostics: dict[str, dict]) -> pd.DataFrame:
-    """Fit measures and convergence, one column per fitted model (alliance rater).
+    """Fit measures and convergence, one column per fitted model (by its label).
 
     Measures are rows so that the table fits a page; each is formatted to the
-    precision it is read at (lavaan's fitMeasures, 3 decimals for indices).
+    precision it is read at (lavaan's fitMeasures, 3 decimals for indices). A model
+    that did not converge shows no fit measures, only that it did not converge.
     """
     columns = {}
-    for rater, fit in fits.items():
+    for model, fit in fits.items():
         m = dict(zip(fit["measure"], fit["value"]))
-        d = diagnostics[rater]
-        columns[rater] = {
+        d = diagnostics[model]
+        ok = bool(d["converged"])
+
+        def shown(text):
+            return text if ok else "(not converged)"
+
+        columns[model] = {
             "N (rows with any score)": f"{int(m['n'])}",
             "Rows without any score": f"{int(d['rows_dropped_all_missing'])}",
             "Free parameters": f"{int(m['npar'])}",
-            "Log-likelihood": f"{m['loglik']:.3f}",
-            "Chi-square (df)": f"{m['chisq']:.3f} ({int(m['df'])})",
-            "p": format_p(m["pvalue"]),
-            "CFI": f"{m['cfi']:.3f}",
-            "TLI": f"{m['tli']:.3f}",
-            "RMSEA [90% CI]": f"{m['rmsea']:.3f} {_ci(m['rmsea_ci_lower'], m['rmsea_ci_upper'], 3)}",
-            "SRMR": f"{m['srmr']:.3f}",
-            "AIC": f"{m['aic']:.3f}",
-            "BIC": f"{m['bic']:.3f}",
-            "Converged": "yes" if d["converged"] else "NO",
+            "Log-likelihood": shown(f"{m['loglik']:.3f}"),
+            "Chi-square (df)": shown(f"{m['chisq']:.3f} ({int(m['df'])})"),
+            "p": shown(format_p(m["pvalue"])),
+            "CFI": shown(f"{m['cfi']:.3f}"),
+            "TLI": shown(f"{m['tli']:.3f}"),
+            "RMSEA [90% CI]": shown(f"{m['rmsea']:.3f} {_ci(m['rmsea_ci_lower'], m['rmsea_ci_upper'], 3)}"),
+            "SRMR": shown(f"{m['srmr']:.3f}"),
+            "AIC": shown(f"{m['aic']:.3f}"),
+            "BIC": shown(f"{m['bic']:.3f}"),
+            "Converged": "yes" if ok else "NO",
             "Iterations": f"{int(d['iterations'])}",
             "Largest absolute gradient": f"{d['grad_norm']:.1e}",
             "Heywood cases": heywood_text(d["heywood"]),
@@ -164,51 +213,62 @@ def model_fit_table(fits: dict[str, pd.DataFrame], diagnostics: dict[str, dict])
     return frame.rename_axis("Measure").reset_index()
 
 
-def between_person_table(ri: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def between_person_table(ri: dict[str, pd.DataFrame], names: dict[str, str], converged: dict[str, bool]) -> pd.DataFrame:
     """Correlations of the random intercepts: stable between-person associations."""
     rows = []
-    for rater, frame in ri.items():
+    for model, frame in ri.items():
+        if not converged[model]:
+            continue
         for _, r in frame[frame["lhs"] != frame["rhs"]].iterrows():
-            left = PROCESS_LABELS.get(r["lhs"].removeprefix("RI_"), r["lhs"])
-            right = PROCESS_LABELS.get(r["rhs"].removeprefix("RI_"), r["rhs"])
-            rows.append({"Alliance rater": rater, "Random intercepts": f"{left} with {right}",
+            left = names.get(r["lhs"].removeprefix("RI_"), r["lhs"])
+            right = names.get(r["rhs"].removeprefix("RI_"), r["rhs"])
+            rows.append({"Model": model, "Random intercepts": f"{left} with {right}",
                          "Covariance": r["est"], "SE": r["se"], "Correlation": r["corr"]})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["Model", "Random intercepts", "Covariance", "SE", "Correlation"])
 
 
-def lagged_table(lagged: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Within-person lagged effects for every alliance rater, with Wald 95% CIs."""
+def lagged_table(lagged: dict[str, pd.DataFrame], names: dict[str, str], directions: dict[str, dict[str, list[str]]],
+                 converged: dict[str, bool]) -> pd.DataFrame:
+    """Within-person lagged effects of every model, with Wald 95% CIs, on the score scale,
+    and each estimate's direction in words (directions: model -> label -> [words if
+    the estimate is positive, if negative])."""
     rows = []
-    for rater, frame in lagged.items():
+    for model, frame in lagged.items():
+        if not converged[model]:
+            continue
         for _, r in frame.iterrows():
             rows.append({
-                "Alliance rater": rater,
-                "Path": f"{PROCESS_LABELS.get(r['predictor'], r['predictor'])} (t-1) → {PROCESS_LABELS.get(r['outcome'], r['outcome'])} (t)",
+                "Model": model,
+                "Path": f"{names.get(r['predictor'], r['predictor'])} → {names.get(r['outcome'], r['outcome'])}",
                 "Label": r["label"],
                 "b": r["est"],
                 "SE": r["se"],
-                # Three decimals: effects of the 0-27 depression scale on 0-6 scales are small per point.
+                # Three decimals: an effect per point of a wide scale on a narrow one is small.
                 "95% CI": _ci(r["ci_lower"], r["ci_upper"], 3),
                 "p": format_p(r["p"]),
                 "β, range over weeks": f"{r['std_min']:.2f} to {r['std_max']:.2f}",
+                "Direction": directions[model][r["label"]][0 if r["est"] >= 0 else 1],
             })
     return pd.DataFrame(rows)
 
 
-def indirect_table(indirect: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Both intervals of the indirect effect, per alliance rater."""
+def indirect_table(indirect: dict[str, pd.DataFrame], chains: dict[str, str], converged: dict[str, bool]) -> pd.DataFrame:
+    """Both intervals of each indirect effect, per model (chains: chain -> its words)."""
     rows = []
-    for rater, frame in indirect.items():
-        r = frame.iloc[0]
-        rows.append({
-            "Alliance rater": rater,
-            "Indirect effect": r["estimate"],
-            "Monte Carlo 95% CI": _ci(r["mc_lower"], r["mc_upper"], 3),
-            "Bootstrap 95% CI": _ci(r["boot_lower"], r["boot_upper"], 3),
-            "Bootstrap p": format_p(r["boot_p"]),
-            "Replicates (not converged)": f"{int(r['boot_replicates'])} ({int(r['boot_not_converged'])})",
-            "Monte Carlo draws": int(r["mc_draws"]),
-        })
+    for model, frame in indirect.items():
+        if not converged[model]:
+            continue
+        for _, r in frame.iterrows():
+            rows.append({
+                "Model": model,
+                "Indirect effect": chains[r["chain"]],
+                "Estimate": r["estimate"],
+                "Monte Carlo 95% CI": _ci(r["mc_lower"], r["mc_upper"], 3),
+                "Bootstrap 95% CI": _ci(r["boot_lower"], r["boot_upper"], 3),
+                "Bootstrap p": format_p(r["boot_p"]),
+                "Replicates (not converged)": f"{int(r['boot_replicates'])} ({int(r['boot_not_converged'])})",
+                "Monte Carlo draws": int(r["mc_draws"]),
+            })
     return pd.DataFrame(rows)
 
 
@@ -217,19 +277,19 @@ def _est_se(est: float, se: float) -> str:
 
 
 def sensitivity_comparison_table(comparisons: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Nested-model comparisons (likelihood-ratio tests and information criteria) per rater."""
+    """Nested-model comparisons (likelihood-ratio tests and information criteria) per model."""
     rows = []
-    for rater, frame in comparisons.items():
+    for model, frame in comparisons.items():
         for _, r in frame.iterrows():
             note = r["note"] if isinstance(r["note"], str) else ""
-            if not np.isfinite(r["chisq_diff"]) or "optimisation failure" in note:
+            if not np.isfinite(r.get("chisq_diff", np.nan)) or "optimisation failure" in note:
                 # A comparison that could not be made says why, in place of its numbers.
                 reason = note if note else "not estimable: a model has no finite likelihood"
-                rows.append({"Alliance rater": rater, "Comparison": r["comparison"], "Chi-square (df)": reason,
+                rows.append({"Model": model, "Comparison": r["comparison"], "Chi-square (df)": reason,
                              "p": "", "AIC restricted / full": "", "BIC restricted / full": ""})
                 continue
             rows.append({
-                "Alliance rater": rater,
+                "Model": model,
                 "Comparison": r["comparison"] + (" †" if "boundary" in note else ""),
                 "Chi-square (df)": f"{r['chisq_diff']:.2f} ({int(r['df_diff'])})",
                 "p": format_p(r["p"]),
@@ -239,18 +299,19 @@ def sensitivity_comparison_table(comparisons: dict[str, pd.DataFrame]) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def sensitivity_models_table(models: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """The key lagged effects in every sensitivity model: do the conclusions move?"""
+def sensitivity_models_table(models: dict[str, pd.DataFrame], effects: list[tuple[str, str]],
+                             names: dict[str, str]) -> pd.DataFrame:
+    """The hypothesised lagged effects in every sensitivity model: do the conclusions move?"""
     rows = []
-    for rater, frame in models.items():
+    for model, frame in models.items():
         for _, r in frame.iterrows():
-            rows.append({
-                "Rater": rater,
-                "Model": r["model"] + (f" ({r['group']})" if isinstance(r["group"], str) and r["group"] else ""),
-                "Alliance → depression": _est_se(r["b_D_A"], r["b_D_A_se"]),
-                "Regulation → depression": _est_se(r["b_D_E"], r["b_D_E_se"]),
-                "Alliance → regulation": _est_se(r["b_E_A"], r["b_E_A_se"]),
-                "Converged": "yes" if r["converged"] else "NO",
-                "Heywood cases": r["heywood"] if isinstance(r["heywood"], str) and r["heywood"] else "none",
-            })
+            row = {"Model": model,
+                   "Sensitivity model": r["model"] + (f" ({r['group']})" if isinstance(r["group"], str) and r["group"]
+                                                      else "")}
+            for outcome, predictor in effects:
+                name = f"b_{outcome}_{predictor}"
+                row[f"{names[predictor]} → {names[outcome]}"] = _est_se(r.get(name, np.nan), r.get(f"{name}_se", np.nan))
+            row["Converged"] = "yes" if r["converged"] else "NO"
+            row["Heywood cases"] = r["heywood"] if isinstance(r["heywood"], str) and r["heywood"] else "none"
+            rows.append(row)
     return pd.DataFrame(rows)

@@ -39,22 +39,26 @@ def descriptives_by_arm_week(scores_long: pd.DataFrame, instruments) -> pd.DataF
 
 
 def retention_by_week(scores_long: pd.DataFrame, validated: dict[str, pd.DataFrame], instruments: dict) -> pd.DataFrame:
-    """Per instrument and week: randomised N, rows with any item, scored n, % missing."""
-    randomised = pd.concat([df["id"].astype(str) for df in validated.values()]).nunique()
+    """Per instrument and week: randomised N, the participants for whom it does not
+    apply (arms where it is not given), rows with any item, scored n, and % missing of
+    those it applies to: missing by design is not missing data."""
+    everyone = pd.concat([df[["id", "arm"]].astype(str) for df in validated.values()]).drop_duplicates("id")
     rows = []
     for key, inst in instruments.items():
         data = validated[key]
         answered = data[list(inst["items"])].notna().any(axis=1)
         scores = scores_long[scores_long["instrument"] == key]
+        applicable = int(everyone["arm"].isin(inst["arms"]).sum()) if "arms" in inst else len(everyone)
         for week in sorted(inst["weeks"]):
             scored = int(scores.loc[scores["week"] == week, "score"].notna().sum())
             rows.append({
                 "instrument": key,
                 "week": week,
-                "randomised": randomised,
+                "randomised": len(everyone),
+                "not_applicable": len(everyone) - applicable,
                 "responded": int((answered & (data["week"] == week)).sum()),
                 "scored": scored,
-                "pct_missing": 100 * (1 - scored / randomised),
+                "pct_missing": 100 * (1 - scored / applicable) if applicable else float("nan"),
             })
     return pd.DataFrame(rows)
 

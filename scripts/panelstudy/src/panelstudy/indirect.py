@@ -1,8 +1,9 @@
-"""The indirect effect alliance(t) -> regulation(t+1) -> depression(t+2), and its intervals.
+"""Indirect effects X(t) -> M(t+1) -> Y(t+2), and their intervals.
 
-With lagged effects held equal over time the indirect effect is the product
-b_E_A * b_D_E. Its sampling distribution is skewed, so a Wald interval is a poor
-guide. Two intervals are computed:
+With lagged effects held equal over time an indirect effect is the product of two
+lagged effects, b_M_X * b_Y_M (alliance -> regulation -> depression in the default
+trial: b_E_A * b_D_E). Its sampling distribution is skewed, so a Wald interval is a
+poor guide. Two intervals are computed:
 
 - Monte Carlo (Selig & Preacher, 2008): draws of the two paths from their joint
   normal sampling distribution (estimates and covariance from the observed
@@ -18,13 +19,12 @@ from tqdm import tqdm
 from panelsem.refit import Refitter
 from panelsem.results import FitResult
 from panelsem.spec import ModelSpec
-from panelstudy.design import INDIRECT_PATH as PATHS
 
 # Point estimates of a replicate need less precision than a reported fit (see fit_model).
 REPLICATE_GRAD_TOL = 1e-2
 
 
-def path_estimates(estimates: pd.DataFrame, labels=PATHS) -> np.ndarray:
+def path_estimates(estimates: pd.DataFrame, labels) -> np.ndarray:
     by_label = estimates.dropna(subset=["label"]).drop_duplicates("label").set_index("label")["est"]
     missing = [label for label in labels if label not in by_label.index]
     if missing:
@@ -64,6 +64,9 @@ def bootstrap_replicates(wide: pd.DataFrame, spec: ModelSpec, start: FitResult, 
     does not converge is kept and flagged, so the summary can count it.
     frame.attrs["fallbacks"] counts the replicates that needed fit_model.
     """
+    columns = ["replicate", "seed", "converged", *labels]
+    if not seeds:  # a scatter item without replicates, or no indirect effect declared
+        return pd.DataFrame([], columns=columns)
     refitter = Refitter(wide, spec, start, grad_tol=REPLICATE_GRAD_TOL)
     index = {name: i for i, name in enumerate(refitter.names)}
     missing = [label for label in labels if label not in index]
@@ -76,21 +79,30 @@ def bootstrap_replicates(wide: pd.DataFrame, spec: ModelSpec, start: FitResult, 
         fallbacks += not fast
         rows.append({"replicate": replicate, "seed": seed, "converged": converged,
                      **{label: float(x[i]) for label, i in zip(labels, ids)}})
-    # A scatter item can hold no replicate when there are more items than replicates.
-    frame = pd.DataFrame(rows, columns=["replicate", "seed", "converged", *labels])
-    frame["indirect"] = frame[PATHS[0]] * frame[PATHS[1]]
+    frame = pd.DataFrame(rows, columns=columns)
     frame.attrs["fallbacks"] = fallbacks
     return frame
 
 
-def bootstrap_interval(replicates: pd.DataFrame) -> dict:
+def product(replicates: pd.DataFrame, parameters) -> pd.Series:
+    """Each replicate's indirect effect: the product of its two paths."""
+    first, second = parameters
+    return replicates[first] * replicates[second]
+
+
+def bootstrap_interval(values: pd.Series, converged: pd.Series) -> dict:
     """Percentile interval over converged replicates; the others are counted, not hidden."""
-    ok = replicates[replicates["converged"]]
+    ok = values[converged.astype(bool)]
     if ok.empty:
         raise ValueError("no bootstrap replicate converged")
     return {
-        "lower": float(np.quantile(ok["indirect"], 0.025)),
-        "upper": float(np.quantile(ok["indirect"], 0.975)),
-        "replicates": len(replicates),
-        "not_converged": int((~replicates["converged"]).sum()),
+        "lower": float(np.quantile(ok, 0.025)),
+        "upper": float(np.quantile(ok, 0.975)),
+        "replicates": len(values),
+        "not_converged": int((~converged.astype(bool)).sum()),
     }
+
+
+def bootstrap_p(values: pd.Series) -> float:
+    """Two-sided bootstrap p-value: twice the share of replicates on the far side of 0."""
+    return min(1.0, 2 * min((values <= 0).mean(), (values >= 0).mean()))

@@ -1,16 +1,17 @@
 """Parameter recovery: how well the analysis finds a population it is given.
 
-Each replication draws a new synthetic trial from the population in
-``config["synthetic"]`` (same design, sample size and missingness), scores it
-and fits the patient-rated RI-CLPM exactly as the main analysis does. It keeps
-every lagged effect with its Wald interval, and the indirect effect with its
-Monte Carlo and participant-bootstrap intervals. The summary then gives bias,
-RMSE and interval coverage against the population values.
+Each replication draws a new synthetic trial from the population in the config's
+``synthetic`` section (same design, sample size and missingness), scores it and fits
+the RI-CLPM with each process's first instrument, exactly as the main analysis does.
+It keeps every lagged effect with its Wald interval, and each indirect effect tested
+in that model with its Monte Carlo and participant-bootstrap intervals. The summary
+then gives bias, RMSE and interval coverage against the population values.
 
-The population values are those of the latent scores. The analysis sees scored
-items, which carry measurement error, so some bias towards zero is expected and
-is reported as found. Its wording is in panelreport.recovery_report, apart, so
-that rewording it does not rerun the replications.
+The functions take the recovery design (panelstudy.params.recovery). The population
+values are those of the latent scores. The analysis sees scored items, which carry
+measurement error, so some bias towards zero is expected and is reported as found.
+Its wording is in panelreport.recovery_report, apart, so that rewording it does not
+rerun the replications.
 """
 
 from __future__ import annotations
@@ -25,29 +26,34 @@ from panelsem.fit import fit_model
 from panelsem.results import Z975
 from panelsem.spec import build_riclpm
 from panelstudy.data_contract import typed
-from panelstudy.design import LAGGED, PROCESS_OF, PROCESSES, SHORT, model_constructs
-from panelstudy.indirect import PATHS, bootstrap_interval, bootstrap_replicates, monte_carlo_interval, path_estimates
+from panelstudy.design import lag_label
+from panelstudy.indirect import bootstrap_interval, bootstrap_replicates, monte_carlo_interval, path_estimates, product
 from panelstudy.scoring import score_all, wide_panel
 from panelstudy.seeds import derive_seed
-from panelstudy.synthetic import instrument_keys, simulate_trial
+from panelstudy.synthetic import simulate_trial
 
-INDIRECT = "indirect"
 RESULT_COLUMNS = ["replication", "seed", "converged", "parameter", "method", "estimate", "se", "lower", "upper",
                   "bootstrap_not_converged"]
 SCATTER_ITEM = re.compile(r"^(\d+)-of-(\d+)$")
 
 
-def population_values(B: np.ndarray) -> dict[str, float]:
-    """The population's lagged effects (B[to][from], config synthetic.lagged_effects) and indirect effect."""
-    values = {f"b_{SHORT[to]}_{SHORT[frm]}": float(B[i, j])
-              for i, to in enumerate(PROCESSES) for j, frm in enumerate(PROCESSES)}
-    values[INDIRECT] = values["b_E_A"] * values["b_D_E"]
+def lagged_labels(shorts: list[str]) -> list[str]:
+    """Every lagged effect of the processes (short names, in model order), outcome-major."""
+    return [lag_label(to, frm) for to in shorts for frm in shorts]
+
+
+def chain_name(parameters) -> str:
+    """An indirect effect as a parameter of the study: the product of its two paths."""
+    return "*".join(parameters)
+
+
+def population_values(B: np.ndarray, shorts: list[str], chains: list[dict]) -> dict[str, float]:
+    """The population's lagged effects (B[to][from], config synthetic.lagged_effects)
+    and the indirect effects (the products of their paths)."""
+    values = {lag_label(to, frm): float(B[i, j]) for i, to in enumerate(shorts) for j, frm in enumerate(shorts)}
+    for chain in chains:
+        values[chain_name(chain["parameters"])] = float(np.prod([values[p] for p in chain["parameters"]]))
     return values
-
-
-def constructs(config: dict) -> dict[str, str]:
-    """The wide-panel column prefixes of the process the population defines (patient alliance)."""
-    return model_constructs(config["model"], instrument_keys(config)["alliance"])
 
 
 def scatter_indices(scatter_item: str, replications: int) -> list[int]:
@@ -59,79 +65,92 @@ def scatter_indices(scatter_item: str, replications: int) -> list[int]:
     return list(range(i - 1, replications, n))
 
 
-def replication_seed(config: dict, replication: int) -> int:
+def replication_seed(design: dict, replication: int) -> int:
     # By index only: results do not depend on how replications are scattered.
-    return derive_seed(config["seed"], "recovery", replication)
+    return derive_seed(design["seed"], "recovery", replication)
 
 
-def simulate_panel(config: dict, seed: int) -> pd.DataFrame:
+def simulate_panel(design: dict, seed: int) -> pd.DataFrame:
     """A synthetic trial, validated-typed, scored and reshaped as the workflow does."""
-    tables, _ = simulate_trial(config, seed)
-    scores = score_all({key: typed(frame, key, config) for key, frame in tables.items()}, config["instruments"])
-    return wide_panel(scores, config["instruments"])
+    tables, _ = simulate_trial(design, seed)
+    scores = score_all({key: typed(frame, key, design) for key, frame in tables.items()}, design["instruments"])
+    return wide_panel(scores, design["instruments"])
 
 
-def analyse_replication(config: dict, replication: int, bootstrap: int, draws: int) -> list[dict]:
+def analyse_replication(design: dict, replication: int, bootstrap: int, draws: int) -> list[dict]:
     """Long rows (parameter, method, estimate, se, lower, upper) for one replication."""
-    seed = replication_seed(config, replication)
-    wide = simulate_panel(config, seed)
-    spec = build_riclpm(constructs(config), list(config["model"]["waves"]), lagged="invariant")
+    seed = replication_seed(design, replication)
+    wide = simulate_panel(design, seed)
+    spec = build_riclpm(dict(design["constructs"]), list(design["model"]["waves"]), lagged="invariant")
     fit = fit_model(wide, spec)
+    lagged = lagged_labels(design["shorts"])
+    chains = [chain["parameters"] for chain in design["chains"]]
     base = {"replication": replication, "seed": seed, "converged": bool(fit.diagnostics["converged"])}
     if not base["converged"]:
         # Kept and flagged, so the summary counts it; no intervals from a fit that is not a maximum.
         return [{**base, "parameter": name, "method": method}
-                for name, method in [*((label, "Wald") for label in LAGGED),
-                                     (INDIRECT, "Monte Carlo"), (INDIRECT, "bootstrap")]]
+                for name, method in [*((label, "Wald") for label in lagged),
+                                     *((chain_name(c), m) for c in chains for m in ("Monte Carlo", "bootstrap"))]]
     rows = []
-    estimates = path_estimates(fit.estimates, LAGGED)
-    se = fit.vcov.loc[LAGGED, LAGGED].to_numpy().diagonal() ** 0.5
-    for name, est, s in zip(LAGGED, estimates, se):
+    estimates = path_estimates(fit.estimates, lagged)
+    se = fit.vcov.loc[lagged, lagged].to_numpy().diagonal() ** 0.5
+    for name, est, s in zip(lagged, estimates, se):
         rows.append({**base, "parameter": name, "method": "Wald", "estimate": est, "se": s,
                      "lower": est - Z975 * s, "upper": est + Z975 * s})
-    paths = path_estimates(fit.estimates, PATHS)
-    mc = monte_carlo_interval(paths, fit.vcov.loc[list(PATHS), list(PATHS)].to_numpy(), draws,
-                              derive_seed(seed, "monte_carlo"))
-    rows.append({**base, "parameter": INDIRECT, "method": "Monte Carlo", "estimate": mc["estimate"],
-                 "se": np.nan, "lower": mc["lower"], "upper": mc["upper"]})
+    if not chains:
+        return rows
     seeds = {b: derive_seed(seed, "bootstrap", b) for b in range(bootstrap)}
-    replicates = bootstrap_replicates(wide, spec, fit, seeds, list(PATHS), progress=False)
-    try:
-        boot = bootstrap_interval(replicates)
-    except ValueError:  # no replicate converged: the interval is missing, and counted as such
-        boot = {"lower": np.nan, "upper": np.nan, "not_converged": len(replicates)}
-        base = {**base, "converged": False}
-    rows.append({**base, "parameter": INDIRECT, "method": "bootstrap", "estimate": mc["estimate"],
-                 "se": float(replicates.loc[replicates["converged"], "indirect"].std(ddof=1)),
-                 "lower": boot["lower"], "upper": boot["upper"],
-                 "bootstrap_not_converged": boot["not_converged"]})
+    needed = sorted({p for c in chains for p in c})
+    replicates = bootstrap_replicates(wide, spec, fit, seeds, needed, progress=False)
+    for number, chain in enumerate(chains):
+        name = chain_name(chain)
+        # The first chain keeps the seed stream of a study with one indirect effect.
+        mc_seed = derive_seed(seed, "monte_carlo") if number == 0 else derive_seed(seed, "monte_carlo", name)
+        mc = monte_carlo_interval(path_estimates(fit.estimates, chain),
+                                  fit.vcov.loc[list(chain), list(chain)].to_numpy(), draws, mc_seed)
+        rows.append({**base, "parameter": name, "method": "Monte Carlo", "estimate": mc["estimate"],
+                     "se": np.nan, "lower": mc["lower"], "upper": mc["upper"]})
+        draws_of = product(replicates, chain)
+        converged = replicates["converged"].astype(bool)
+        try:
+            boot = bootstrap_interval(draws_of, converged)
+            row_base = base
+        except ValueError:  # no replicate converged: the interval is missing, and counted as such
+            boot = {"lower": np.nan, "upper": np.nan, "not_converged": len(replicates)}
+            row_base = {**base, "converged": False}
+        rows.append({**row_base, "parameter": name, "method": "bootstrap", "estimate": mc["estimate"],
+                     "se": float(draws_of[converged].std(ddof=1)), "lower": boot["lower"], "upper": boot["upper"],
+                     "bootstrap_not_converged": boot["not_converged"]})
     return rows
 
 
-def run_replications(config: dict, indices: list[int], bootstrap: int, draws: int,
+def run_replications(design: dict, indices: list[int], bootstrap: int, draws: int,
                      progress: bool = True) -> pd.DataFrame:
     rows = []
     for replication in tqdm(indices, desc="recovery", disable=not progress, mininterval=5):
-        rows.extend(analyse_replication(config, replication, bootstrap, draws))
+        rows.extend(analyse_replication(design, replication, bootstrap, draws))
     # A scatter item can hold no replication when there are more items than replications.
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 
-def parameter_label(name: str) -> str:
-    """b_D_A -> 'alliance → depression'."""
-    if name == INDIRECT:
-        return "alliance → regulation → depression"
+def parameter_label(name: str, names: dict[str, str]) -> str:
+    """b_D_A -> 'alliance → depression'; b_E_A*b_D_E -> 'alliance → regulation →
+    depression' (names: short name -> process name)."""
+    if "*" in name:
+        first, second = (part.split("_") for part in name.split("*"))
+        return f"{names[first[2]]} → {names[first[1]]} → {names[second[1]]}"
     _, to, frm = name.split("_")
-    return f"{PROCESS_OF[frm]} → {PROCESS_OF[to]}"
+    return f"{names[frm]} → {names[to]}"
 
 
-def summarise(results: pd.DataFrame, truth: dict[str, float]) -> pd.DataFrame:
-    """Bias, RMSE and coverage per parameter and interval, over converged replications.
+def summarise(results: pd.DataFrame, truth: dict[str, float], names: dict[str, str]) -> pd.DataFrame:
+    """Bias, RMSE and coverage per parameter and interval, over converged replications,
+    in the order of `truth` (population_values); names: short name -> process name.
 
     Coverage comes with its Monte Carlo standard error, sqrt(c(1 - c)/R), so a
     reader can tell a real shortfall from the noise of R replications.
     """
-    order = {name: i for i, name in enumerate([*LAGGED, INDIRECT])}
+    order = {name: i for i, name in enumerate(truth)}
     rows = []
     for (parameter, method), group in results.groupby(["parameter", "method"], sort=False):
         ok = group[group["converged"]]
@@ -142,7 +161,7 @@ def summarise(results: pd.DataFrame, truth: dict[str, float]) -> pd.DataFrame:
         sd = float(est.std(ddof=1)) if len(est) > 1 else np.nan
         rows.append({
             "parameter": parameter,
-            "label": parameter_label(parameter),
+            "label": parameter_label(parameter, names),
             "interval": method,
             "true": true,
             "replications": len(ok),

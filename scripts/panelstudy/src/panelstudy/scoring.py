@@ -7,6 +7,8 @@ Scores
 ------
 ``score: mean``
     Mean of the items (SAI patient/therapist, ERSQ-9).
+``score: sum``
+    Sum of the items (a 9-item depression sum score, say).
 ``score: domains``
     QIDS-style total: each domain is the maximum of its items and the total is the
     sum over domains (QIDS-A17-SR: 9 domains, 0-27).
@@ -19,6 +21,7 @@ Missing-item rule
 Mean scores: the score is the mean of the items that are present when at least
 ``min_items`` are present, and missing otherwise. The mean of the available items is
 the prorated mean (the prorated sum, ``sum * k / present``, divided by ``k``).
+Sum scores: the prorated sum ``sum * k / present``, under the same rule.
 
 Domain scores: a domain is the maximum of its items that are present, when at least
 one is. The total is prorated, ``sum * n_domains / n_scored``, when at least
@@ -32,7 +35,9 @@ the answered ones; the fewer items present, the less that holds, hence the floor
 A QIDS domain with several items needs only one of them because it is scored as a
 maximum; a missing item can only lower that maximum, never raise it.
 
-Every score left missing carries a reason, so exclusions are never silent.
+Every score left missing carries a reason, so exclusions are never silent. An
+instrument not given in a participant's arm is not applicable there: its score is
+missing by design, marked ``applicable = False``, and not counted as an exclusion.
 """
 
 from __future__ import annotations
@@ -41,6 +46,9 @@ import numpy as np
 import pandas as pd
 
 NO_ROW = "no row for this week"
+NOT_GIVEN = "not applicable: not given in this arm"
+SCORING_KEYS = ("items", "item_min", "item_max", "reverse", "score", "min_items", "domains", "min_domains", "weeks",
+                "arms")
 # Validated tables carry these names whatever the raw files call the columns
 # (config data.columns describes the raw files; data_contract.typed renames).
 VALIDATED_COLUMNS = {"id": "id", "arm": "arm", "week": "week", "rater": "rater"}
@@ -52,7 +60,7 @@ def check_instrument(key: str, inst: dict) -> None:
     unknown_reverse = [item for item in inst.get("reverse", []) if item not in items]
     if unknown_reverse:
         raise ValueError(f"instrument {key!r}: reverse item(s) {unknown_reverse} are not in its items")
-    if inst["score"] == "mean":
+    if inst["score"] in ("mean", "sum"):
         if not 1 <= inst["min_items"] <= len(items):
             raise ValueError(
                 f"instrument {key!r}: min_items = {inst['min_items']} must be between 1 and {len(items)}"
@@ -79,7 +87,7 @@ def check_instrument(key: str, inst: dict) -> None:
                 f"instrument {key!r}: min_domains = {inst['min_domains']} must be between 1 and {len(inst['domains'])}"
             )
     else:
-        raise ValueError(f"instrument {key!r}: unknown score {inst['score']!r} (expected 'mean' or 'domains')")
+        raise ValueError(f"instrument {key!r}: unknown score {inst['score']!r} (expected 'mean', 'sum' or 'domains')")
 
 
 def keyed_items(long_items: pd.DataFrame, inst: dict) -> pd.DataFrame:
@@ -114,6 +122,11 @@ def _score_mean(items: pd.DataFrame, inst: dict) -> tuple[pd.Series, pd.Series]:
     return score, reason
 
 
+def _score_sum(items: pd.DataFrame, inst: dict) -> tuple[pd.Series, pd.Series]:
+    mean, reason = _score_mean(items, inst)
+    return mean * items.shape[1], reason
+
+
 def _score_domains(items: pd.DataFrame, inst: dict) -> tuple[pd.Series, pd.Series]:
     domains = domain_scores(items, inst)
     n_domains = domains.shape[1]
@@ -143,10 +156,7 @@ def score_instrument(long_items: pd.DataFrame, inst: dict, columns: dict, key: s
     """
     check_instrument(key, inst)
     items = keyed_items(long_items, inst)
-    if inst["score"] == "mean":
-        score, reason = _score_mean(items, inst)
-    else:
-        score, reason = _score_domains(items, inst)
+    score, reason = {"mean": _score_mean, "sum": _score_sum, "domains": _score_domains}[inst["score"]](items, inst)
     out = pd.DataFrame(
         {
             "id": long_items[columns["id"]].astype(str),
@@ -174,11 +184,17 @@ def participants(validated: dict[str, pd.DataFrame], columns: dict) -> pd.DataFr
     return people.sort_values("id", kind="mergesort").reset_index(drop=True)
 
 
+def scoring(config: dict) -> dict:
+    """What scoring reads of each instrument, taken from a full config."""
+    return {key: {k: inst[k] for k in SCORING_KEYS if k in inst} for key, inst in config["instruments"].items()}
+
+
 def score_all(validated: dict[str, pd.DataFrame], instruments: dict) -> pd.DataFrame:
     """Long scores for every instrument, on the full grid of participant x scheduled week.
 
     A participant with no row for a scheduled week gets a missing score with reason
-    ``NO_ROW``, so the table accounts for every cell of the wide panel.
+    ``NO_ROW``, so the table accounts for every cell of the wide panel; one in an arm
+    where the instrument is not given gets ``NOT_GIVEN`` and ``applicable = False``.
     """
     people = participants(validated, VALIDATED_COLUMNS)
     parts = []
@@ -196,11 +212,12 @@ def score_all(validated: dict[str, pd.DataFrame], instruments: dict) -> pd.DataF
         full = grid.merge(scored.drop(columns="arm"), on=["id", "week"], how="left", validate="one_to_one")
         no_row = full["reason"].isna()
         full["items_present"] = full["items_present"].fillna(0).astype(int)
-        full["reason"] = full["reason"].where(~no_row, NO_ROW)
+        full["applicable"] = full["arm"].isin(inst["arms"]) if "arms" in inst else True
+        full["reason"] = full["reason"].where(~no_row, NO_ROW).where(full["applicable"], NOT_GIVEN)
         full.insert(0, "instrument", key)
         parts.append(full)
     scores = pd.concat(parts, ignore_index=True)
-    return scores[["instrument", "id", "arm", "week", "score", "items_present", "reason"]]
+    return scores[["instrument", "id", "arm", "week", "score", "items_present", "applicable", "reason"]]
 
 
 def wide_panel(scores_long: pd.DataFrame, instruments: dict) -> pd.DataFrame:
@@ -217,8 +234,8 @@ def wide_panel(scores_long: pd.DataFrame, instruments: dict) -> pd.DataFrame:
 
 
 def exclusions(scores_long: pd.DataFrame) -> pd.DataFrame:
-    """Every missing score with its reason."""
-    out = scores_long[scores_long["score"].isna()]
+    """Every missing score with its reason (not those missing by design)."""
+    out = scores_long[scores_long["score"].isna() & scores_long["applicable"].astype(bool)]
     return out[["instrument", "id", "arm", "week", "items_present", "reason"]].reset_index(drop=True)
 
 

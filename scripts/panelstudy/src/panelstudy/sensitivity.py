@@ -30,7 +30,8 @@ from panelsem.model import Matrices
 from panelsem.multigroup import fit_multigroup
 from panelsem.results import FitResult, lagged_by_group
 from panelsem.spec import LCMSR_MIN_WAVES, ModelSpec, build_riclpm
-from panelstudy.design import KEY_EFFECTS
+from panelstudy.premodel import group_problems
+
 BOUNDARY_NOTE = ("restriction fixes variances at the boundary (0): the null distribution is a "
                  "chi-bar-square mixture, so this naive chi-square p is conservative")
 
@@ -65,7 +66,7 @@ def comparison_row(label: str, restricted: str, full: str, fits: dict, note: str
     return row
 
 
-def key_lagged(fit: FitResult, spec: ModelSpec, effects=KEY_EFFECTS) -> dict:
+def key_lagged(fit: FitResult, spec: ModelSpec, effects) -> dict:
     """est and se of each key lagged effect; with free lags the mean over waves,
     its SE by the delta method (a linear combination) from the covariance matrix."""
     out = {}
@@ -122,10 +123,14 @@ def _invariant_label(name: str) -> str:
     return name.rsplit("_", 1)[0] if name.startswith("b_") and "~" not in name else name
 
 
-def fit_sensitivity(wide: pd.DataFrame, constructs: dict[str, str], waves: list[int],
-                    group_column: str | None = "arm", effects=KEY_EFFECTS) -> SensitivityResult:
+def fit_sensitivity(wide: pd.DataFrame, constructs: dict[str, str], waves: list[int], effects,
+                    group_column: str | None = "arm", groups=None, min_coverage: int = 2) -> SensitivityResult:
     """Fit every sensitivity model to the wide panel; constructs maps short name ->
-    column prefix (e.g. {"A": "sai_patient_", ...})."""
+    column prefix (e.g. {"A": "sai_patient_", ...}); effects: the (outcome, predictor)
+    lagged effects each model reports (the hypotheses); groups: the values of
+    group_column that the multigroup model compares (default all; fewer than two: not
+    fitted); min_coverage: the participants each score and pair of scores needs within
+    each group (model.min_coverage), or the multigroup model is not estimable."""
     waves = list(waves)
     specs = {
         MAIN: build_riclpm(constructs, waves),
@@ -181,9 +186,20 @@ def fit_sensitivity(wide: pd.DataFrame, constructs: dict[str, str], waves: list[
          "note": f"not fitted: the LCM-SR needs at least {LCMSR_MIN_WAVES} waves, the model has {len(waves)}"},
     ]
 
-    if group_column is not None:
+    present = sorted(wide[group_column].astype(str).unique()) if group_column is not None else []
+    groups = present if groups is None else [g for g in groups if g in present]
+    if group_column is not None and len(groups) < 2:
+        comparisons.append({"comparison": "multigroup: lags equal vs free across arms", "restricted": MG_EQUAL,
+                            "full": MG_FREE, "note": "not fitted: it compares two or more arms (model.multigroup "
+                            f"names {', '.join(groups) or 'none'})"})
+    elif small := group_problems(wide, constructs, waves, group_column, groups, min_coverage):
+        reasons = "; ".join(f"arm {group}: {reason}" for group, reason in small.items())
+        comparisons.append({"comparison": "multigroup: lags equal vs free across arms", "restricted": MG_EQUAL,
+                            "full": MG_FREE, "note": f"not estimable: {reasons}"})
+    elif group_column is not None:
         try:
-            mg_rows, mg_fits, mg_comparison = _multigroup_models(wide, specs[MAIN], group_column, effects, log)
+            in_groups = wide[wide[group_column].astype(str).isin(groups)]
+            mg_rows, mg_fits, mg_comparison = _multigroup_models(in_groups, specs[MAIN], group_column, effects, log)
         except (np.linalg.LinAlgError, ValueError, FloatingPointError) as error:
             # Small arms can make the per-arm models inestimable; the main analysis stands, and the table says so.
             comparisons.append({"comparison": "multigroup: lags equal vs free across arms", "restricted": MG_EQUAL,

@@ -1,11 +1,21 @@
-"""A synthetic trial with the ERiCA design, written in the documented input format.
+"""A synthetic trial of the configured design, written in the documented input format.
 
-Latent scores follow a population RI-CLPM on the scale of the scored instruments
-(item mean for mean-scored instruments, domain total for QIDS). Items come from a
+The functions take the simulation design (panelstudy.params.simulation: the config's
+sections as the generator reads them, arms by name).
+
+Latent scores follow a population RI-CLPM of the configured processes, on the scale of
+each process's first instrument (the item mean of a mean-scored instrument, the item
+sum of a sum-scored one, the domain total of a domain-scored one). Items come from a
 measurement model whose expected item (or domain) score equals the latent score, so
-scored totals track the latent scores with realistic reliability. A skipped or
-dropped-out week has no rows in any file; baseline (weeks before the first wave)
-is always observed.
+scored totals track the latent scores with realistic reliability; reverse-keyed items
+are written reversed, as a respondent would answer them. A process's further
+instruments (a second rater) mix the first one's latent process with an independent
+one of the same variances. Auxiliary instruments (measuring no process) get items of
+an independent person-level score around their scale's midpoint.
+
+A skipped or dropped-out week has no rows in any file; the driver process's weeks
+before the first wave (baseline) are always observed; an instrument not given in an
+arm has no rows for that arm's participants.
 """
 
 from __future__ import annotations
@@ -19,23 +29,6 @@ from scipy.special import expit, logit
 from scipy.stats import norm
 
 from panelsem.io import write_csv
-from panelstudy.design import PROCESSES
-
-
-# Settings proposed for the config's `synthetic:` section; the config wins when present.
-DEFAULTS = {
-    "therapist_intercept_correlation": 0.5,
-    "item_offset_sd": 0.25,
-    "secondary_item_share": 0.35,
-    "missingness": {"item_missing_rate": 0.01},
-}
-
-
-def settings(config: dict) -> dict:
-    given = config["synthetic"]
-    merged = DEFAULTS | given
-    merged["missingness"] = DEFAULTS["missingness"] | given.get("missingness", {})
-    return merged
 
 
 # --- population model --------------------------------------------------------------------
@@ -56,7 +49,7 @@ def stationary_covariance(B: np.ndarray, Q: np.ndarray) -> np.ndarray:
 
 
 def population(config: dict) -> dict:
-    syn = settings(config)
+    syn = config["synthetic"]
     B = np.asarray(syn["lagged_effects"], float)
     Q = covariance(syn["innovation_sd"], syn["innovation_correlation"])
     within = stationary_covariance(B, Q)
@@ -68,37 +61,47 @@ def population(config: dict) -> dict:
     return {"B": B, "Q": Q, "within": within, "intercepts": intercepts, "waves": waves, "means": means}
 
 
-def latent_scores(pop: dict, syn: dict, n: int, rng: np.random.Generator) -> dict:
-    """Latent scores (participants x waves) per process, plus therapist alliance and baseline."""
-    B, T = pop["B"], len(pop["waves"])
-    intercept = rng.multivariate_normal(np.zeros(3), pop["intercepts"], size=n)
-    w = np.empty((n, T + 1, 3))
-    w[:, 0] = rng.multivariate_normal(np.zeros(3), pop["within"], size=n)
+def process_names(config: dict) -> list[str]:
+    return [p["name"] for p in config["processes"]]
+
+
+def latent_scores(pop: dict, config: dict, n: int, rng: np.random.Generator) -> dict:
+    """Latent scores (participants x waves) of every modelled instrument, and the
+    driver's baseline (participants)."""
+    syn, names = config["synthetic"], process_names(config)
+    B, T, k = pop["B"], len(pop["waves"]), len(names)
+    intercept = rng.multivariate_normal(np.zeros(k), pop["intercepts"], size=n)
+    w = np.empty((n, T + 1, k))
+    w[:, 0] = rng.multivariate_normal(np.zeros(k), pop["within"], size=n)
     for t in range(1, T + 1):
-        w[:, t] = w[:, t - 1] @ B.T + rng.multivariate_normal(np.zeros(3), pop["Q"], size=n)
+        w[:, t] = w[:, t - 1] @ B.T + rng.multivariate_normal(np.zeros(k), pop["Q"], size=n)
     scores = pop["means"][None] + intercept[:, None, :] + w[:, 1:]
-    latent = {name: scores[:, :, k] for k, name in enumerate(PROCESSES)}
-    latent["therapist"] = therapist_alliance(pop, syn, intercept[:, 0], w[:, :, 0], rng)
-    total_var = pop["intercepts"][2, 2] + pop["within"][2, 2]
-    mean0, sd0 = syn["baseline_depression"]
-    latent["baseline"] = mean0 + sd0 * (intercept[:, 2] + w[:, 0, 2]) / np.sqrt(total_var)
+    latent = {p["instruments"][0]: scores[:, :, j] for j, p in enumerate(config["processes"])}
+    for j, p in enumerate(config["processes"]):
+        for key in p["instruments"][1:]:
+            latent[key] = other_instrument(pop, syn["other_instruments"], j, intercept[:, j], w[:, :, j], rng)
+    d = names.index(syn["missingness"]["driver"])
+    total_var = pop["intercepts"][d, d] + pop["within"][d, d]
+    mean0, sd0 = syn["missingness"]["baseline"]
+    latent["baseline"] = mean0 + sd0 * (intercept[:, d] + w[:, 0, d]) / np.sqrt(total_var)
     return latent
 
 
-def therapist_alliance(pop, syn, patient_ri, patient_w, rng) -> np.ndarray:
-    """Therapist-rated alliance: a mix of the patient's process and an independent AR(1)
-    with the same variances, so the correlation with the patient's is as configured."""
-    r_w, r_i = syn["therapist_alliance_correlation"], syn["therapist_intercept_correlation"]
-    n, steps = patient_w.shape
-    phi, var_w = pop["B"][0, 0], pop["within"][0, 0]
+def other_instrument(pop, other, j, first_ri, first_w, rng) -> np.ndarray:
+    """A process's further instrument (a second rater): a mix of the first instrument's
+    process and an independent AR(1) with the same variances, so the correlation with
+    the first is as configured."""
+    r_w, r_i = other["within_correlation"], other["intercept_correlation"]
+    n, steps = first_w.shape
+    phi, var_w = pop["B"][j, j], pop["within"][j, j]
     own = np.empty((n, steps))
     own[:, 0] = rng.normal(0, np.sqrt(var_w), n)
     for t in range(1, steps):
         own[:, t] = phi * own[:, t - 1] + rng.normal(0, np.sqrt(var_w * (1 - phi**2)), n)
-    own_ri = rng.normal(0, np.sqrt(pop["intercepts"][0, 0]), n)
-    intercept = r_i * patient_ri + np.sqrt(1 - r_i**2) * own_ri
-    within = r_w * patient_w[:, 1:] + np.sqrt(1 - r_w**2) * own[:, 1:]
-    return pop["means"][None, :, 0] + intercept[:, None] + within
+    own_ri = rng.normal(0, np.sqrt(pop["intercepts"][j, j]), n)
+    intercept = r_i * first_ri + np.sqrt(1 - r_i**2) * own_ri
+    within = r_w * first_w[:, 1:] + np.sqrt(1 - r_w**2) * own[:, 1:]
+    return pop["means"][None, :, j] + intercept[:, None] + within
 
 
 # --- measurement model -------------------------------------------------------------------
@@ -164,57 +167,76 @@ def domain_total(items: np.ndarray, spec: dict) -> np.ndarray:
     return np.nanmean(per_domain, axis=-1) * per_domain.shape[-1]
 
 
+def sum_items(target, spec, latent_sd, syn, rng) -> np.ndarray:
+    """Items of a sum-scored instrument: each item tracks total / number of items."""
+    k = len(spec["items"])
+    return mean_items(target / k, spec, latent_sd / k, syn, rng)
+
+
 def item_maker(spec: dict):
-    return domain_items if spec["score"] == "domains" else mean_items
+    return {"domains": domain_items, "sum": sum_items, "mean": mean_items}[spec["score"]]
 
 
 def scored_total(items: np.ndarray, spec: dict) -> np.ndarray:
     if spec["score"] == "domains":
         return domain_total(items, spec)
+    if spec["score"] == "sum":
+        return np.nanmean(items, axis=-1) * items.shape[-1]
     return np.nanmean(items, axis=-1)
+
+
+def as_answered(items: np.ndarray, spec: dict) -> np.ndarray:
+    """Reverse-keyed items as a respondent writes them (scoring turns them back)."""
+    out = items.copy()
+    for item in spec["reverse"]:
+        j = spec["items"].index(item)
+        out[..., j] = spec["item_min"] + spec["item_max"] - out[..., j]
+    return out
 
 
 # --- missingness -------------------------------------------------------------------------
 
 
 def baseline_standard_score(baseline: np.ndarray, spec: dict, syn: dict) -> np.ndarray:
-    """Standardised observed baseline depression; 0 where there is no baseline."""
+    """Standardised observed baseline of the driver; 0 where there is no baseline."""
     if baseline.shape[1] == 0:
         return np.zeros(len(baseline))
-    mean, sd = syn["baseline_depression"]
+    mean, sd = syn["missingness"]["baseline"]
     return np.nan_to_num((scored_total(baseline[:, :1], spec)[:, 0] - mean) / sd)
 
 
-def response_pattern(observed_depression, expected, sd, baseline_z, syn, rng) -> np.ndarray:
+def response_pattern(observed_driver, expected, sd, baseline_z, syn, rng) -> np.ndarray:
     """Who responds each wave: dropout and skipped weeks whose logits rise with the last
-    observed depression (standardised), so the data are missing at random."""
+    observed score of the driver (standardised), so the data are missing at random."""
     miss = syn["missingness"]
-    n, T = observed_depression.shape
+    n, T = observed_driver.shape
     drop_draw, skip_draw = rng.random((n, T)), rng.random((n, T))
     active, last_z = np.ones(n, bool), baseline_z.copy()
     responded = np.zeros((n, T), bool)
     for t in range(T):
-        shift = miss["depression_slope"] * last_z
+        shift = miss["slope"] * last_z
         active &= drop_draw[:, t] >= expit(logit(miss["dropout_hazard"]) + shift)
         responded[:, t] = active & (skip_draw[:, t] >= expit(logit(miss["skip_probability"]) + shift))
-        z = (observed_depression[:, t] - expected[t]) / sd
+        z = (observed_driver[:, t] - expected[t]) / sd
         last_z = np.where(responded[:, t] & ~np.isnan(z), z, last_z)
     return responded
+
+
+def auxiliary_items(spec: dict, n: int, steps: int, syn: dict, rng) -> np.ndarray:
+    """Items of an instrument that measures no process: a person-level score plus weekly
+    noise around the scale's midpoint, each with a sixth of the item range as SD."""
+    mid, sd = (spec["item_min"] + spec["item_max"]) / 2, (spec["item_max"] - spec["item_min"]) / 6
+    per_item = mid + sd * (rng.normal(size=(n, 1)) + rng.normal(size=(n, steps)))
+    scale = {"mean": 1, "sum": len(spec["items"]), "domains": len(spec.get("domains", {}))}[spec["score"]]
+    return item_maker(spec)(per_item * scale, spec, np.sqrt(2) * sd * scale, syn, rng).astype(float)
 
 
 # --- the trial ---------------------------------------------------------------------------
 
 
-def instrument_keys(config: dict) -> dict[str, str]:
-    model = config["model"]
-    keys = {"alliance": model["alliance"][0], "regulation": model["regulation"], "depression": model["depression"]}
-    if len(model["alliance"]) > 1:
-        keys["therapist"] = model["alliance"][1]
-    return keys
-
-
 def simulate_trial(config: dict, seed: int) -> tuple[dict[str, pd.DataFrame], dict]:
-    syn = settings(config)
+    """One CSV table per instrument (as the raw files), and the population's truth."""
+    syn = config["synthetic"]
     rng = np.random.default_rng(seed)
     pop = population(config)
     arms = list(config["data"]["arms"])
@@ -222,23 +244,24 @@ def simulate_trial(config: dict, seed: int) -> tuple[dict[str, pd.DataFrame], di
     ids = np.array([f"P{i:0{len(str(n))}d}" for i in range(1, n + 1)])
     arm = rng.permutation(np.repeat(arms, syn["n_per_arm"]))
 
-    latent = latent_scores(pop, syn, n, rng)
+    names = process_names(config)
+    latent = latent_scores(pop, config, n, rng)
     latent_sd = np.sqrt(np.diag(pop["intercepts"]) + np.diag(pop["within"]))
-    keys = instrument_keys(config)
-    sd_of = {
-        "alliance": latent_sd[0],
-        "therapist": latent_sd[0],
-        "regulation": latent_sd[1],
-        "depression": latent_sd[2],
-    }
+    sd_of = {key: latent_sd[j] for j, p in enumerate(config["processes"]) for key in p["instruments"]}
+    # First instruments in process order, then the further ones: the order of the draws.
+    modelled = [p["instruments"][0] for p in config["processes"]]
+    modelled += [key for p in config["processes"] for key in p["instruments"][1:]]
 
     items = {}
-    for process, key in keys.items():
+    for key in modelled:
         spec = config["instruments"][key]
-        items[key] = item_maker(spec)(latent[process], spec, sd_of[process], syn, rng).astype(float)
-    dep_spec = config["instruments"][keys["depression"]]
+        items[key] = item_maker(spec)(latent[key], spec, sd_of[key], syn, rng).astype(float)
+    d = names.index(syn["missingness"]["driver"])
+    driver = config["processes"][d]["instruments"][0]
+    dep_spec = config["instruments"][driver]
     baseline_weeks = [w for w in dep_spec["weeks"] if w < pop["waves"][0]]
-    baseline = item_maker(dep_spec)(latent["baseline"][:, None], dep_spec, syn["baseline_depression"][1], syn, rng)
+    baseline = item_maker(dep_spec)(latent["baseline"][:, None], dep_spec, syn["missingness"]["baseline"][1], syn,
+                                    rng)
     baseline = np.repeat(baseline.astype(float), len(baseline_weeks), axis=1)
 
     rate = syn["missingness"]["item_missing_rate"]
@@ -246,31 +269,40 @@ def simulate_trial(config: dict, seed: int) -> tuple[dict[str, pd.DataFrame], di
         items[key][rng.random(items[key].shape) < rate] = np.nan
     baseline[rng.random(baseline.shape) < rate] = np.nan
 
-    observed = scored_total(items[keys["depression"]], dep_spec)
+    observed = scored_total(items[driver], dep_spec)
     baseline_z = baseline_standard_score(baseline, dep_spec, syn)
-    responded = response_pattern(observed, pop["means"][:, 2], latent_sd[2], baseline_z, syn, rng)
+    responded = response_pattern(observed, pop["means"][:, d], latent_sd[d], baseline_z, syn, rng)
 
-    tables = {}
-    for key in items:
-        tables[key] = long_table(config, key, ids, arm, pop["waves"], items[key], responded)
+    # Auxiliary instruments last, so that adding one leaves the modelled data as they were.
+    modelled_keys = set(modelled)
+    for key, spec in config["instruments"].items():
+        if key not in modelled_keys:
+            items[key] = auxiliary_items(spec, n, len(pop["waves"]), syn, rng)
+            items[key][rng.random(items[key].shape) < rate] = np.nan
+
+    tables = {key: long_table(config, key, ids, arm, pop["waves"], as_answered(values, config["instruments"][key]),
+                              responded)
+              for key, values in items.items()}
     if baseline_weeks:
         always = np.ones((n, len(baseline_weeks)), bool)
-        base = long_table(config, keys["depression"], ids, arm, baseline_weeks, baseline, always)
-        names = config["data"]["columns"]
-        tables[keys["depression"]] = (
-            pd.concat([base, tables[keys["depression"]]])
-            .sort_values([names["id"], names["week"]], kind="stable")
+        base = long_table(config, driver, ids, arm, baseline_weeks, as_answered(baseline, dep_spec), always)
+        columns = config["data"]["columns"]
+        tables[driver] = (
+            pd.concat([base, tables[driver]])
+            .sort_values([columns["id"], columns["week"]], kind="stable")
             .reset_index(drop=True)
         )
-    ordered = {key: tables[key] for key in config["instruments"] if key in tables}
-    return ordered, truth(config, seed, pop, syn, latent_sd)
+    ordered = {key: tables[key] for key in config["instruments"]}
+    return ordered, truth(config, seed, pop, latent_sd)
 
 
 def long_table(config, key, ids, arm, weeks, items, responded) -> pd.DataFrame:
-    """Rows for responded participant-weeks that the instrument's schedule contains."""
+    """Rows for responded participant-weeks that the instrument's schedule contains, in
+    the arms where it is given."""
     spec, names = config["instruments"][key], config["data"]["columns"]
     keep = [j for j, week in enumerate(weeks) if week in spec["weeks"]]
-    person, wave = np.nonzero(responded[:, keep])
+    given = np.isin(arm, spec.get("arms", config["data"]["arms"]))
+    person, wave = np.nonzero(responded[:, keep] & given[:, None])
     wave = np.asarray(keep)[wave]
     frame = pd.DataFrame(
         {
@@ -282,27 +314,28 @@ def long_table(config, key, ids, arm, weeks, items, responded) -> pd.DataFrame:
     )
     for j, item in enumerate(spec["items"]):
         frame[item] = pd.array(items[person, wave, j], dtype="Int64")
+    # Export columns that no instrument reads (data.ignore_columns), as an export has them.
+    for column in config["data"].get("ignore_columns", []):
+        frame[column] = "exported"
     return frame
 
 
-def truth(config, seed, pop, syn, latent_sd) -> dict:
+def truth(config, seed, pop, latent_sd) -> dict:
+    """The population's parameters: B[i][j], the effect of process j at t-1 on process i
+    at t, on the scales of the processes' first instruments."""
+    syn, names = config["synthetic"], process_names(config)
     B = pop["B"]
     within_sd = np.sqrt(np.diag(pop["within"]))
-    keys = instrument_keys(config)
     return {
         "seed": int(seed),
         "n_per_arm": int(syn["n_per_arm"]),
         "arms": list(config["data"]["arms"]),
         "waves": pop["waves"],
-        "processes": list(PROCESSES),
-        "instruments": keys,
-        "scale": "latent scores are on the scored scale (item mean; QIDS domain total)",
+        "processes": names,
+        "instruments": {p["name"]: p["instruments"][0] for p in config["processes"]},
+        "scale": "latent scores are on the scored scale of each process's first instrument",
         "lagged_effects": B,
         "standardized_lagged_effects": B * within_sd[None, :] / within_sd[:, None],
-        "indirect_effect": {
-            "path": "alliance(t) -> regulation(t+1) -> depression(t+2)",
-            "value": B[1, 0] * B[2, 1],
-        },
         "innovation_cov": pop["Q"],
         "within_stationary_cov": pop["within"],
         "within_stationary_sd": within_sd,
@@ -310,14 +343,12 @@ def truth(config, seed, pop, syn, latent_sd) -> dict:
         "intercept_sd": np.sqrt(np.diag(pop["intercepts"])),
         "intercept_correlation": np.asarray(syn["intercept_correlation"], float),
         "latent_total_sd": latent_sd,
-        "means": {process: pop["means"][:, k] for k, process in enumerate(PROCESSES)},
-        "therapist_alliance": {
-            "within_correlation": syn["therapist_alliance_correlation"],
-            "intercept_correlation": syn["therapist_intercept_correlation"],
-            "note": "same means and variances as patient alliance; its lagged effect on "
-            "depression is diluted by the independent part, not a free population parameter",
+        "means": {name: pop["means"][:, k] for k, name in enumerate(names)},
+        "other_instruments": {
+            **syn["other_instruments"],
+            "note": "same means and variances as the process's first instrument; their lagged effects are "
+            "diluted by the independent part, not free population parameters",
         },
-        "baseline_depression": {"mean": syn["baseline_depression"][0], "sd": syn["baseline_depression"][1]},
         "item_loading": syn["item_loading"],
         "missingness": syn["missingness"],
         "note": "scored totals carry measurement error, which an RI-CLPM without residual "

@@ -26,11 +26,9 @@ import yaml  # noqa: E402
 from panelsem.fit import fit_model  # noqa: E402
 from panelsem.refit import Refitter  # noqa: E402
 from panelsem.spec import build_riclpm  # noqa: E402
-from panelstudy.design import model_constructs  # noqa: E402
-from panelstudy.indirect import PATHS, REPLICATE_GRAD_TOL, path_estimates, resample, resample_rows  # noqa: E402
-from panelstudy.recovery import simulate_panel  # noqa: E402
-
-LABELS = ["b_E_A", "b_D_E", "b_D_A"]
+from panelstudy import params  # noqa: E402
+from panelstudy.indirect import REPLICATE_GRAD_TOL, path_estimates, resample, resample_rows  # noqa: E402
+from panelstudy.recovery import lagged_labels, simulate_panel  # noqa: E402
 
 
 def main(argv=None):
@@ -40,22 +38,23 @@ def main(argv=None):
     ap.add_argument("--config", type=Path, default=Path("config/config.yaml"), help="the trial's design")
     args = ap.parse_args(argv)
 
-    config = yaml.safe_load(args.config.read_text())
-    wide = simulate_panel(config, args.seed)
-    spec = build_riclpm(model_constructs(config["model"], config["model"]["alliance"][0]),
-                        list(config["model"]["waves"]), lagged="invariant")
+    design = params.recovery(yaml.safe_load(args.config.read_text()))
+    wide = simulate_panel(design, args.seed)
+    spec = build_riclpm(dict(design["constructs"]), list(design["model"]["waves"]), lagged="invariant")
+    labels = lagged_labels(design["shorts"])
+    chains = [c["parameters"] for c in design["chains"]]
     start = fit_model(wide, spec, se=False, fit_measures=False)
     t0 = time.perf_counter()
     refitter = Refitter(wide, spec, start, grad_tol=REPLICATE_GRAD_TOL)
     setup = time.perf_counter() - t0
-    ids = [refitter.names.index(label) for label in LABELS]
+    ids = [refitter.names.index(label) for label in labels]
 
     old_s, new_s, old_v, new_v, fallback = [], [], [], [], 0
     for seed in range(1000, 1000 + args.replicates):
         t0 = time.perf_counter()
         fit = fit_model(resample(wide, seed), spec, start=start, se=False, fit_measures=False,
                         grad_tol=REPLICATE_GRAD_TOL)
-        old_v.append(path_estimates(fit.estimates, LABELS))
+        old_v.append(path_estimates(fit.estimates, labels))
         old_s.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         x, _, fast = refitter.refit(resample_rows(len(wide), seed))
@@ -64,9 +63,10 @@ def main(argv=None):
         fallback += not fast
 
     old_v, new_v = np.array(old_v), np.array(new_v)
-    product = [LABELS.index(p) for p in PATHS]
-    diff = dict(zip(LABELS, np.abs(old_v - new_v).max(axis=0)))
-    diff["indirect"] = np.abs(old_v[:, product].prod(axis=1) - new_v[:, product].prod(axis=1)).max()
+    diff = dict(zip(labels, np.abs(old_v - new_v).max(axis=0)))
+    for chain in chains:
+        at = [labels.index(p) for p in chain]
+        diff["*".join(chain)] = np.abs(old_v[:, at].prod(axis=1) - new_v[:, at].prod(axis=1)).max()
     old_m, new_m = np.median(old_s), np.median(new_s)
     print(f"data: N={len(wide)} variables={len(spec.observed)} parameters={refitter.prob.k} "
           f"patterns={refitter.prob.pat.n_patterns}; {args.replicates} replicates")

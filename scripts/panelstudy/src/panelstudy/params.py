@@ -1,0 +1,61 @@
+"""What each rule reads of the config: the params the workflow's rules hand their
+scripts (workflow/rules/*.smk). A script reads nothing else, so Snakemake's params
+trigger reruns exactly the rules that a config change reaches; the test of every
+config leaf (tests/workflow/test_workflow.py) holds this module to that.
+"""
+
+from __future__ import annotations
+
+from panelstudy import design
+from panelstudy.data_contract import contract
+from panelstudy.scoring import SCORING_KEYS, scoring
+
+__all__ = ["contract", "scoring", "premodel", "simulation", "recovery"]
+
+# What the synthetic trial's item generator reads of an instrument.
+SIMULATION_KEYS = ("items", "item_min", "item_max", "reverse", "score", "domains", "weeks", "rater", "arms")
+
+
+def pick(mapping: dict, keys) -> dict:
+    return {key: mapping[key] for key in keys if key in mapping}
+
+
+def simulation(config: dict, instrument_keys=SIMULATION_KEYS) -> dict:
+    """Everything the synthetic trial is drawn from."""
+    return {
+        "data": {"columns": config["data"]["columns"], "arms": design.arm_names(config),
+                 "ignore_columns": config["data"]["ignore_columns"]},
+        "instruments": {key: pick(inst, instrument_keys) for key, inst in config["instruments"].items()},
+        "processes": [{"name": p["name"], "instruments": p["instruments"]} for p in config["processes"]],
+        "model": {"waves": config["model"]["waves"]},
+        "synthetic": config["synthetic"],
+    }
+
+
+def premodel(config: dict) -> dict:
+    """What the checks before any model read (panelstudy.premodel): scoring, the
+    instruments of each model as sets (which process an instrument measures does not
+    matter to them), the model's waves and arms, and the coverage floor."""
+    models = sorted({tuple(sorted(m["instruments"].values())) for m in design.models(config)})
+    return {
+        "instruments": scoring(config),
+        "models": [list(m) for m in models],
+        "waves": list(config["model"]["waves"]),
+        "arms": list(config["model"]["arms"]),
+        "min_coverage": config["model"]["min_coverage"],
+    }
+
+
+def recovery(config: dict) -> dict:
+    """The synthetic trial, and how each replication of the recovery study analyses it:
+    scored like the main data and fitted with each process's first instrument."""
+    primary = design.primary_model(config)
+    return {
+        "seed": config["seed"],
+        **simulation(config, tuple(dict.fromkeys((*SCORING_KEYS, *SIMULATION_KEYS)))),
+        "shorts": [p.short for p in design.processes(config)],
+        "constructs": primary["constructs"],
+        "chains": [{"parameters": c["parameters"]} for c in design.chains(config)],
+        "recovery": config["recovery"],
+        "monte_carlo": config["monte_carlo"],
+    }
