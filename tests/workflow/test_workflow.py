@@ -314,6 +314,8 @@ def mutated(config, path):
         put(out, path, list(reversed(value)))
     elif path == "hypotheses.correction":
         put(out, path, "none")
+    elif path == "model.se":
+        put(out, path, "robust" if value == "standard" else "standard")
     elif path in ("model.arms", "model.multigroup"):
         out["model"]["multigroup"] = value[:1]
         put(out, path, value[:1])
@@ -452,6 +454,8 @@ def rules_reading(path, config):
         return {"sensitivity"} | text
     if path == "model.min_coverage":  # the checks before any model, and the multigroup model's per arm
         return {"validate", "sensitivity"}
+    if path == "model.se":  # the text says which, from the fits' diagnostics
+        return {"fit_riclpm", "sensitivity"}
     if parts[0] == "synthetic":
         return {"simulate", "recovery_chunk"} | ({"recovery"} if item == "lagged_effects" else set())
     if path == "bootstrap.replications":

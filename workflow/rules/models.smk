@@ -18,6 +18,7 @@ rule fit_riclpm:
         waves=config["model"]["waves"],
         lagged=config["model"]["lagged"],
         arms=config["model"]["arms"],
+        se=config["model"]["se"],
     script:
         "../scripts/fit_riclpm.py"
 
@@ -84,6 +85,7 @@ rule sensitivity:
         arms=config["model"]["arms"],
         multigroup=config["model"]["multigroup"],
         min_coverage=config["model"]["min_coverage"],
+        se=config["model"]["se"],
         effects=design.effects(config),
     script:
         "../scripts/sensitivity.py"
@@ -106,6 +108,7 @@ rule lavaan_crosscheck:
         waves=config["model"]["waves"],
         lagged=config["model"]["lagged"],
         arms=config["model"]["arms"],
+        se=config["model"]["se"],
     script:
         "../scripts/lavaan_crosscheck.py"
 
