@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from panelreport.tables import model_fit_table, sensitivity_comparison_table
+from panelreport.tables import model_fit_table, sensitivity_comparison_table, sensitivity_models_table
 from panelreport.variables import se_text
 
 FIT = {"n": 272, "npar": 40, "loglik": -1000.0, "chisq": 50.0, "df": 30, "pvalue": 0.012, "cfi": 0.98, "tli": 0.97,
@@ -59,3 +59,13 @@ def test_a_comparison_with_an_unconverged_model_shows_no_numbers():
     row = sensitivity_comparison_table({"m": rows}).iloc[0]
     assert row["Chi-square (df)"] == "boundary; not converged: RI-CLPM"
     assert (row["p"], row["p (chi-bar-square)"], row["AIC restricted / full"]) == ("", "", "")
+
+
+def test_sensitivity_effects_of_an_unconverged_model_are_withheld():
+    rows = pd.DataFrame([{"model": "RI-CLPM", "group": "", "converged": True, "heywood": "", "b_E_A": 0.123,
+                          "b_E_A_se": 0.045},
+                         {"model": "CLPM", "group": "", "converged": False, "heywood": "", "b_E_A": 0.5,
+                          "b_E_A_se": 0.1}])
+    table = sensitivity_models_table({"m": rows}, [("E", "A")], {"E": "Emotion", "A": "Alliance"})
+    assert list(table["Alliance → Emotion"]) == ["0.123 (0.045)", "(not converged)"]
+    assert list(table["Converged"]) == ["yes", "NO"]

@@ -321,7 +321,9 @@ def sensitivity_models_table(models: dict[str, pd.DataFrame], effects: list[tupl
                                                       else "")}
             for outcome, predictor in effects:
                 name = f"b_{outcome}_{predictor}"
-                row[f"{names[predictor]} → {names[outcome]}"] = _est_se(r.get(name, np.nan), r.get(f"{name}_se", np.nan))
+                # A model that did not converge has no estimates to report.
+                cell = _est_se(r.get(name, np.nan), r.get(f"{name}_se", np.nan)) if r["converged"] else "(not converged)"
+                row[f"{names[predictor]} → {names[outcome]}"] = cell
             row["Converged"] = "yes" if r["converged"] else "NO"
             row["Heywood cases"] = r["heywood"] if isinstance(r["heywood"], str) and r["heywood"] else "none"
             rows.append(row)
