@@ -3,7 +3,7 @@
 Models (all FIML with a mean structure, same rows):
 - RI-CLPM, lagged effects time-invariant (the main model), with the standard errors of
   model.se, and again with the other type (standard: observed information; robust:
-  lavaan's MLR sandwich); the multigroup models have standard errors only;
+  lavaan's MLR sandwich); the multigroup models have standard ones only;
 - CLPM (no random intercepts);
 - RI-CLPM with lagged effects free over time;
 - LCM-SR (random intercepts and slopes, structured residuals; detrended variant);
@@ -38,8 +38,8 @@ from panelstudy.premodel import group_problems
 BOUNDARY_NOTE = ("restriction fixes variances at the boundary (0): the null distribution is a "
                  "chi-bar-square mixture, so this naive chi-square p is conservative")
 
+SE_TYPES = ("standard", "robust")  # model.se
 MAIN = "RI-CLPM"
-SE_TYPES = ("standard", "robust")
 CLPM = "CLPM"
 FREE = "RI-CLPM, free lags"
 LCMSR = "LCM-SR"
@@ -83,7 +83,6 @@ def chibar_p(restricted: FitResult, full: FitResult) -> float:
         return float(chibar_square_test(restricted, full)["p_chibar"])
     except ValueError:
         return np.nan
-    return row
 
 
 def key_lagged(fit: FitResult, spec: ModelSpec, effects) -> dict:
