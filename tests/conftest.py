@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / ".test" / "small" / "config.yaml"
@@ -43,6 +44,15 @@ def pytest_runtest_setup(item):
             if os.environ.get("CI") == "true":
                 pytest.fail(f"{name} is required under CI=true (.ci/run installs it): {reason}", pytrace=False)
             pytest.skip(f"needs {name}: {reason}")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_blas_thread():
+    """One BLAS thread per test process, as Snakemake gives every job: xdist already runs
+    a process per core, and threaded BLAS on top slows the engine's many small matrix
+    products by an order of magnitude on a busy machine."""
+    with threadpool_limits(1):
+        yield
 
 
 def load(path: Path) -> dict:

@@ -28,6 +28,7 @@ from panelsem.spec import build_riclpm
 from panelstudy.data_contract import typed
 from panelstudy.design import lag_label
 from panelstudy.indirect import bootstrap_interval, bootstrap_replicates, monte_carlo_interval, path_estimates, product
+from panelstudy.parcels import parcel_panel
 from panelstudy.scoring import score_all, wide_panel
 from panelstudy.seeds import derive_seed
 from panelstudy.synthetic import simulate_trial
@@ -70,17 +71,20 @@ def replication_seed(design: dict, replication: int) -> int:
     return derive_seed(design["seed"], "recovery", replication)
 
 
-def simulate_panel(design: dict, seed: int) -> pd.DataFrame:
-    """A synthetic trial, validated-typed, scored and reshaped as the workflow does."""
+def simulate_panels(design: dict, seed: int, parcels: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """A synthetic trial, validated-typed, scored and reshaped as the workflow does: the
+    wide panel of scores and, if parcels, that of the instruments' item parcels."""
     tables, _ = simulate_trial(design, seed)
-    scores = score_all({key: typed(frame, key, design) for key, frame in tables.items()}, design["instruments"])
-    return wide_panel(scores, design["instruments"])
+    validated = {key: typed(frame, key, design) for key, frame in tables.items()}
+    scores = score_all(validated, design["instruments"])
+    wide = wide_panel(scores, design["instruments"])
+    return wide, parcel_panel(validated, design["instruments"], scores) if parcels else None
 
 
 def analyse_replication(design: dict, replication: int, bootstrap: int, draws: int) -> list[dict]:
     """Long rows (parameter, method, estimate, se, lower, upper) for one replication."""
     seed = replication_seed(design, replication)
-    wide = simulate_panel(design, seed)
+    wide, _ = simulate_panels(design, seed)
     spec = build_riclpm(dict(design["constructs"]), list(design["model"]["waves"]), lagged="invariant")
     fit = fit_model(wide, spec)
     lagged = lagged_labels(design["shorts"])
