@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from panelstudy import params
-from panelstudy.pseudotrue import (INDICATORS, OBSERVED, is_primary, pseudo_true_values, with_pseudo_true,
-                                   without_missingness)
+from panelstudy.design import INDICATORS, OBSERVED
+from panelstudy.pseudotrue import is_primary, pseudo_true_values, with_pseudo_true, without_missingness
 from panelstudy.recovery import simulate_panels
 from panelstudy.synthetic import write_json
 

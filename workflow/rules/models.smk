@@ -71,6 +71,7 @@ rule sensitivity:
     input:
         code=rule_code("sensitivity"),
         wide="results/scores/wide_panel.csv",
+        parcels="results/scores/parcels.csv" if PARCELLED else [],
     output:
         comparison="results/models/riclpm_{model}/sensitivity_comparison.csv",
         models="results/models/riclpm_{model}/sensitivity_models.csv",
@@ -84,6 +85,7 @@ rule sensitivity:
         arms=config["model"]["arms"],
         multigroup=config["model"]["multigroup"],
         effects=design.effects(config),
+        indicators=model_indicators,
     script:
         "../scripts/sensitivity.py"
 

@@ -19,6 +19,7 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from panelreport.markdown import format_p
+from panelstudy.design import OBSERVED
 
 NOT_CONVERGED = "not estimable (the model did not converge)"
 
@@ -43,8 +44,6 @@ def verdict(estimate: float, p_adjusted: float, score_sign: int, alpha: float, c
     which = "p" if correction == "none" else f"{correction.capitalize()}-adjusted p"
     return f"not supported ({which} ≥ {f'{alpha:g}'.lstrip('0')})"
 
-
-OBSERVED = "observed scores"  # the analysis of the scores (panelstudy.pseudotrue)
 
 
 def latent_value(test: dict, truth: dict | None, model_instruments: dict) -> float | None:

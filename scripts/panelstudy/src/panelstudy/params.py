@@ -10,7 +10,7 @@ from panelstudy import design
 from panelstudy.data_contract import contract
 from panelstudy.scoring import SCORING_KEYS, scoring
 
-__all__ = ["contract", "scoring", "simulation", "recovery", "pseudo_true", "recovery_settings"]
+__all__ = ["contract", "scoring", "simulation", "recovery", "pseudo_true", "recovery_settings", "parcelling"]
 
 # What the synthetic trial's item generator reads of an instrument.
 SIMULATION_KEYS = ("items", "item_min", "item_max", "reverse", "score", "domains", "weeks", "rater", "arms")
@@ -22,6 +22,12 @@ STUDIES = ("main", "check")
 
 def pick(mapping: dict, keys) -> dict:
     return {key: mapping[key] for key in keys if key in mapping}
+
+
+def parcelling(config: dict) -> dict:
+    """The instruments with item parcels, as the parcels rule scores them."""
+    return {key: pick(inst, (*SCORING_KEYS, "parcels")) for key, inst in config["instruments"].items()
+            if "parcels" in inst}
 
 
 def simulation(config: dict, instrument_keys=SIMULATION_KEYS) -> dict:

@@ -38,13 +38,11 @@ import pandas as pd
 from panelsem.fit import fit_model
 from panelsem.indicators import build_mi_riclpm, fit_mi_riclpm
 from panelsem.spec import build_riclpm
-from panelstudy.design import column_prefix
+from panelstudy.design import INDICATORS, OBSERVED, column_prefix
 from panelstudy.parcels import model_indicators
 from panelstudy.recovery import chain_name, lagged_labels, population_values, simulate_panels
 from panelstudy.seeds import derive_seed
 
-OBSERVED = "observed scores"
-INDICATORS = "multiple indicators"
 COLUMNS = ["model", "analysis", "parameter", "latent", "pseudo_true", "pseudo_true_mcse", "complete_data",
            "complete_data_mcse", "difference", "difference_mcse", "n", "batches"]
 
@@ -71,11 +69,30 @@ def parameters_of(fit, labels: list[str], chains: list[list[str]]) -> dict[str, 
     return out
 
 
-def estimates(frames: list[pd.DataFrame], make_spec, fit, labels, chains):
+def moment_data(frame: pd.DataFrame, columns: list[str], rows: int) -> pd.DataFrame:
+    """`rows` rows whose mean and (divisor-n) covariance are exactly those of the
+    complete data `frame`: with nothing missing the likelihood depends on the data
+    only through these, so the fit to them is the fit to the data, without holding
+    every row's cross-products in memory (FIML keeps them per pattern)."""
+    y = frame[columns].to_numpy(float)
+    mean = y.mean(axis=0)
+    cov = np.cov(y, rowvar=False, bias=True)
+    z = np.random.default_rng(0).standard_normal((rows, len(columns)))
+    z -= z.mean(axis=0)
+    z = z @ np.linalg.inv(np.linalg.cholesky(z.T @ z / rows)).T
+    return pd.DataFrame(mean + z @ np.linalg.cholesky(cov).T, columns=columns)
+
+
+def estimates(frames: list[pd.DataFrame], make_spec, fit, labels, chains, complete: bool):
     """The estimates of the fit to all batches together, and those of each batch (warm
-    started from the pooled fit)."""
+    started from the pooled fit). Complete data are fitted through their moments."""
     spec = make_spec()
-    pooled_fit = fit(pd.concat(frames, ignore_index=True), spec, None)
+    pooled = pd.concat(frames, ignore_index=True)
+    if complete:
+        rows = 2 * len(spec.observed)
+        pooled = moment_data(pooled, spec.observed, rows)
+        frames = [moment_data(frame, spec.observed, rows) for frame in frames]
+    pooled_fit = fit(pooled, spec, None)
     batch_fits = [fit(frame, spec, pooled_fit) for frame in frames]
     failed = [b for b, f in enumerate(batch_fits) if not f.converged]
     if not pooled_fit.converged or failed:
@@ -126,7 +143,8 @@ def pseudo_true_values(design: dict, n_per_arm: int, seed: int, batches: int = 1
                                design["chains"])
     per_batch = {**design, "synthetic": {**design["synthetic"], "n_per_arm": n_per_arm // batches}}
     seeds = [derive_seed(seed, "batch", b) for b in range(batches)]
-    draws = {kind: [simulate_panels(d, s, parcels=indicators) for s in seeds]
+    # Parcels for the complete data only: the multiple-indicator model is fitted to nothing else.
+    draws = {kind: [simulate_panels(d, s, parcels=indicators and kind == "complete") for s in seeds]
              for kind, d in (("missing", per_batch), ("complete", without_missingness(per_batch)))}
     n = len(seeds) * len(draws["missing"][0][0])
 
@@ -139,7 +157,8 @@ def pseudo_true_values(design: dict, n_per_arm: int, seed: int, batches: int = 1
         if mine is not None:
             analyses.append((INDICATORS, lambda m=mine: build_mi_riclpm(m, waves), indicator_fit, 1, ("complete",)))
         for analysis, make_spec, fit, part, kinds in analyses:
-            found = {kind: estimates([panels[part] for panels in draws[kind]], make_spec, fit, labels, chains)
+            found = {kind: estimates([panels[part] for panels in draws[kind]], make_spec, fit, labels, chains,
+                                     complete=kind == "complete")
                      for kind in kinds}
             for parameter in [*labels, *map(chain_name, chains)]:
                 row = {"model": model, "analysis": analysis, "parameter": parameter,
