@@ -23,7 +23,7 @@ PACKAGES := scripts/panelsem scripts/panelstudy scripts/panelreport scripts/pane
 # Profile of `make cluster` (README: Running on a cluster).
 PROFILE ?= profiles/slurm
 
-.PHONY: all paper report test verify reference recovery-check venv lavaan system-deps slurm cluster crosscheck bench lint format dag lock clean
+.PHONY: all paper report test verify reference recovery-check venv lavaan system-deps slurm poppler quarto-check tablefit cluster crosscheck bench lint format dag lock clean
 
 all: paper
 
@@ -87,6 +87,26 @@ slurm:
 	else \
 	  echo "warning: cannot install slurm-wlm and munge here (needs apt-get as root); the SLURM test will be skipped"; \
 	fi
+
+# Optional: Debian's poppler-utils (pdftotext, pdftoppm) for the test that every table of
+# the PDF fits its page (root).
+poppler:
+	@if command -v pdftotext >/dev/null 2>&1; then \
+	  echo "poppler-utils already installed"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null; \
+	else \
+	  echo "warning: cannot install poppler-utils here (needs apt-get as root); the table-fit test will be skipped"; \
+	fi
+
+# Reviewers with Quarto: render the built sources with Quarto and with the fallback and
+# compare numbers, tables, figures, cross-references and references (results/quarto-check/).
+quarto-check: paper
+	$(BIN)/python -m paneltools.quarto_check manuscript --out results/quarto-check
+
+# Does every table of the PDFs fit its page? (needs `make poppler`)
+tablefit: paper
+	$(BIN)/python -m paneltools.tablefit manuscript
 
 # The whole build through a cluster executor; run it on the cluster's login node.
 # No --cores: the profile sets what one job may use.

@@ -2,6 +2,7 @@
 default trial at reduced size, the hand-written fixture), never from
 config/config.yaml, which a fork edits."""
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / ".test" / "small" / "config.yaml"
 HANDWRITTEN = ROOT / ".test" / "handwritten" / "config.yaml"
+TRIAL2 = ROOT / ".test" / "trial2" / "config.yaml"
 # Everything a clean clone has; generated and local-only trees stay behind.
 NOT_COPIED = {".git", ".venv", ".snakemake", "results", "resources", "logs", "_build", "_generated",
               "__pycache__", ".pytest_cache"}
@@ -26,8 +28,14 @@ def lavaan_missing() -> str | None:
     return lavaan_status()
 
 
+def poppler_missing() -> str | None:
+    if shutil.which("pdftotext") is None:
+        return "pdftotext (Debian's poppler-utils) is not on PATH; `make poppler` installs it"
+    return None
+
+
 # Optional system parts: name -> a check giving None when present, else the reason.
-REQUIREMENTS = {"lavaan": lavaan_missing}
+REQUIREMENTS = {"lavaan": lavaan_missing, "poppler": poppler_missing}
 _missing: dict[str, str | None] = {}
 
 
@@ -53,6 +61,36 @@ def one_blas_thread():
     products by an order of magnitude on a busy machine."""
     with threadpool_limits(1):
         yield
+def _module(path: Path):
+    """A helper module of the tests by path (test modules are imported by path too)."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+# The generator of corrupted inputs: one case per problem class.
+CORRUPT = _module(ROOT / "tests" / "panelstudy" / "corrupt.py")
+
+
+def pytest_generate_tests(metafunc):
+    """A test that takes `corruption` runs once per case of tests/panelstudy/corrupt.py."""
+    if "corruption" in metafunc.fixturenames:
+        metafunc.parametrize("corruption", CORRUPT.CASES, ids=str)
+
+
+@pytest.fixture(scope="session")
+def corrupt():
+    """The generator module (tests/panelstudy/corrupt.py)."""
+    return CORRUPT
+
+
+@pytest.fixture(scope="session")
+def base_trial(tmp_path_factory) -> tuple[Path, dict]:
+    """The default trial's files at the test size, written once: (folder, config)."""
+    folder = tmp_path_factory.mktemp("base_trial")
+    return folder, CORRUPT.write_base(folder)
 
 
 def load(path: Path) -> dict:
@@ -111,6 +149,12 @@ def config_args(path: Path, *overlays) -> tuple[str, ...]:
 def small_args():
     """small_args(*overlays): Snakemake arguments for the test suite's reduced build."""
     return lambda *overlays: config_args(SMALL, *overlays)
+
+
+@pytest.fixture(scope="session")
+def trial2_args():
+    """trial2_args(*overlays): Snakemake arguments for the second trial (.test/trial2)."""
+    return lambda *overlays: config_args(TRIAL2, *overlays)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -2,7 +2,6 @@
 
 import re
 import shutil
-import stat
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from panelreport.render import ManuscriptError, expand, manuscript_inputs, render
+from panelreport.render import ManuscriptError, expand, manuscript_inputs, render, typst_source
 
 DEMO = Path(__file__).parent / "manuscript_demo"
 
@@ -133,6 +132,14 @@ def test_pdf_has_the_same_content(pdf_text):
         assert expected in pdf_text
     assert "0.21" in pdf_text  # typst typesets the sign as a true minus
     assert "Original work published" not in pdf_text
+    # The filters' header-includes survive the format's include-in-header: no second number.
+    assert "Figure 1: Figure 1" not in pdf_text and "Table 1: Table 1" not in pdf_text
+
+
+def test_format_options_of_quarto_yml_reach_the_typst_document():
+    source = typst_source(DEMO).decode()
+    assert 'paper: "a4"' in source and "margin: (x: 2.5cm,y: 2.5cm,)" in source.replace(" ,", ",")
+    assert "#show table: set text(size: 0.85em" in source
 
 
 def test_docx_has_the_same_content_and_a_styled_banner(docx_xml, built):
@@ -186,7 +193,7 @@ def test_unknown_citation_is_an_error(tmp_path):
 def test_manuscript_inputs_lists_every_file_read():
     inputs = {p.relative_to(DEMO).as_posix() for p in manuscript_inputs(DEMO)}
     assert inputs == {
-        "index.qmd", "_quarto.yml", "_variables.yml", "references.bib", "apa.csl",
+        "index.qmd", "_quarto.yml", "_variables.yml", "references.bib", "apa.csl", "typst-tables.typ",
         "_generated/tables/descriptives.md", "_generated/tables/paths.md",
         "_generated/figures/paths.png", "_generated/figures/trajectories.png",
     }
@@ -228,17 +235,6 @@ def test_expand_rejects_what_it_cannot_honour(tmp_path, text, message):
     main = write(tmp_path / "index.qmd", text)
     with pytest.raises(ManuscriptError, match=message):
         expand(main, tmp_path, {"x": {"y": 1}})
-
-
-def test_auto_engine_uses_quarto_when_it_is_on_path(tmp_path, monkeypatch):
-    fake = write(tmp_path / "bin/quarto",
-                 '#!/bin/sh\n# quarto render DIR --to FORMATS --output-dir OUT\n'
-                 'echo "$@" > "$6/args"; touch "$6/index.html" "$6/index.pdf" "$6/index.docx"\n')
-    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
-    out = render(DEMO, tmp_path / "out")
-    assert (out["pdf"].parent / "args").read_text().split() == [
-        "render", str(DEMO.resolve()), "--to", "html,typst,docx", "--output-dir", str(out["pdf"].parent)]
 
 
 def test_variables_in_front_matter_are_resolved_after_the_yaml_is_read(tmp_path):

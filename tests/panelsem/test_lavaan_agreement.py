@@ -21,7 +21,7 @@ from panelsem import lavaan as lc
 from panelsem import simulate as ws
 from panelsem import spec as riclpm
 from panelsem.fit import fit_model
-from panelstudy.data_contract import input_paths, validate_inputs
+from panelstudy.data_contract import contract, input_paths, validate_inputs
 from panelstudy.scoring import score_all, wide_panel
 
 pytestmark = pytest.mark.needs("lavaan")
@@ -116,7 +116,8 @@ def test_small_handwritten_sample(tmp_path_factory, repo_root, handwritten_confi
     here (its first step leaves the positive-definite region); the damped Newton
     fallback must still reach lavaan's maximum."""
     config = handwritten_config
-    validated = validate_inputs(input_paths(config, str(repo_root / config["data"]["raw_dir"])), config)
+    terms = contract(config)  # what the validate rule hands the contract
+    validated = validate_inputs(input_paths(terms, str(repo_root / config["data"]["raw_dir"])), terms)
     wide = wide_panel(score_all(validated, config["instruments"]), config["instruments"])
     constructs = {"A": "sai_patient_", "E": "ersq_", "D": "qids_"}
     spec = riclpm.build_riclpm(constructs, config["model"]["waves"])

@@ -16,6 +16,12 @@ def test_test_configs_are_valid(config, handwritten_config):
     check_config(handwritten_config, SCHEMA)
 
 
+@pytest.mark.parametrize("path", ["config/template.yaml", ".test/trial2/config.yaml"])
+def test_the_template_and_the_second_trial_are_valid(repo_root, path):
+    """The template a fork starts from (config/README.md) is a complete config."""
+    check_config(yaml.safe_load((repo_root / path).read_text()), SCHEMA)
+
+
 @pytest.mark.parametrize(
     ("mutate", "named"),
     [
@@ -38,6 +44,10 @@ def test_test_configs_are_valid(config, handwritten_config):
         (lambda c: c["hypotheses"]["paths"][1].update(label=c["hypotheses"]["paths"][0]["label"]), "is used twice"),
         (lambda c: c["hypotheses"].update(correction="bonferroni"), "hypotheses.correction: 'bonferroni' is not one of"),
         (lambda c: c["model"].update(arms=["ICBT", "waitlist"]), "model.arms: 'waitlist' is not one of data.arms"),
+        (lambda c: c["data"].update(id_map={7: "007"}), 'data.id_map: 7 is not of type \'string\' (an id in quotes, "7" not 7)'),
+        (lambda c: c["data"].update(id_map={"7": "007", "007": "P7"}), "data.id_map: '007' is mapped to 'P7' and is itself"),
+        (lambda c: c["data"].update(normalise_ids="yes"), "data.normalise_ids: 'yes' is not of type 'boolean'"),
+        (lambda c: c["model"].update(min_coverage=1), "model.min_coverage: 1 is less than the minimum of 2"),
         (lambda c: c["instruments"]["sai_therapist"].update(arms=["ICBT"]), "model.arms: sai_therapist is not given in IPDT"),
         (lambda c: c["model"].update(arms=["ICBT"]), "model.multigroup: 'IPDT' is not one of model.arms"),
         (lambda c: c["data"].update(ignore_files=["qids.csv"]), "data.ignore_files: 'qids.csv' is the file of instrument qids"),
@@ -46,6 +56,10 @@ def test_test_configs_are_valid(config, handwritten_config):
         (lambda c: c["instruments"]["qids"]["domains"]["mood"].append("qids99"), "instruments.qids.domains.mood: 'qids99' is not one of its items"),
         (lambda c: c["synthetic"]["intercept_correlation"][0].__setitem__(1, 0.9), "synthetic.intercept_correlation: must be symmetric"),
         (lambda c: c["model"].update(waves=[1, 2, 11]), "model.waves: weeks [11] are not in the schedule of sai_patient"),
+        (lambda c: c["instruments"]["ersq"]["parcels"][0].append("ersq2"), "item(s) ['ersq2'] are in more than one parcel"),
+        (lambda c: c["instruments"]["ersq"].pop("parcels"),
+         "recovery.indicator_replications: the multiple-indicator model needs parcels, and instrument(s) ersq state none"),
+        (lambda c: c["recovery"].update(indicator_replications=200), "recovery.indicator_replications: 200 exceeds its"),
     ],
 )
 def test_bad_value_is_named(config, mutate, named):

@@ -34,6 +34,20 @@ def test_the_complete_twin_has_nothing_missing_and_the_same_scores_where_observe
     assert same.to_numpy().sum() > 0.8 * wide[scores].notna().to_numpy().sum()
 
 
+
+def test_only_the_analysed_arms_enter(repo_root):
+    """The second trial's waitlist has no alliance and is not analysed (model.arms): the
+    panels hold the analysed arms only, so that the complete twin has nothing missing."""
+    import yaml
+
+    config = yaml.safe_load((repo_root / ".test/trial2/config.yaml").read_text())
+    design = params.pseudo_true(config)
+    wide, parcels = simulate_panels(without_missingness(design), 3, parcels=True)
+    assert set(wide["arm"]) == set(config["model"]["arms"]) == {"GCBT", "APP"}
+    assert parcels["id"].equals(wide["id"])
+    assert not wide.filter(regex=r"^(wai_client|ders16|phq9)_\d+$").isna().any().any()
+    assert not parcels.filter(regex=r"_p\d_\d+$").isna().any().any()
+
 def test_rows_columns_and_latent_values(values):
     table, design = values
     B = np.array(design["synthetic"]["lagged_effects"])

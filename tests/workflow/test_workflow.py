@@ -77,6 +77,14 @@ def test_supplement_reports_the_recovery_study(built, small):
     assert "Supplement" in pdf_text and re.search(r"Table\s+1", pdf_text)
 
 
+@pytest.mark.needs("poppler")
+@pytest.mark.parametrize("article", ["index.qmd", "supplement.qmd"])
+def test_every_table_of_the_built_pdfs_fits_its_page(built, article):
+    from paneltools.tablefit import check
+
+    assert [str(o) for o in check(built / "manuscript", article)] == []
+
+
 def rendered_text(workdir: Path) -> tuple[str, str]:
     """The HTML's text and the PDF's text, whitespace folded and minus signs as hyphens."""
     html = (workdir / "manuscript" / "_build" / "index.html").read_text()
@@ -208,8 +216,8 @@ FIXED = {
 
 def leaves(tree, prefix=""):
     """Dotted paths of the config's leaves; a list of records is indexed (processes.0.name),
-    a list of scalars or of lists is one leaf."""
-    if isinstance(tree, dict):
+    a list of scalars or of lists is one leaf, and so is an empty mapping (data.id_map)."""
+    if isinstance(tree, dict) and tree:
         for key, value in tree.items():
             yield from leaves(value, f"{prefix}.{key}" if prefix else key)
     elif isinstance(tree, list) and tree and all(isinstance(item, dict) for item in tree):
@@ -334,6 +342,8 @@ def mutated(config, path):
         put(out, path, ["rush2003"])
     elif path == "data.ignore_columns":
         put(out, path, ["completed_at"])
+    elif path == "data.id_map":
+        put(out, path, {"X001": "P001"})
     elif path.endswith(".score") and value == "mean":  # one domain per parcel, so that the parcels stay valid
         inst.update(score="domains", domains={f"d{j}": list(p) for j, p in enumerate(inst["parcels"])},
                     min_domains=1)
@@ -378,8 +388,9 @@ def rules_reading(path, config):
     primary = {p["instruments"][0] for p in processes}
     negative = any(h["sign"] == "negative" for h in [*config["hypotheses"]["paths"], *config["hypotheses"]["indirect"]])
     text = {"manuscript_text"}  # the method section describes the design (panelreport.text)
-    # The synthetic trial's analysis: scored (and parcelled) like the main data.
-    scoring = {"score", "measurement", "recovery_chunk", "pseudo_true", "parcels"}
+    # The synthetic trial's analysis: scored (and parcelled) like the main data; validate
+    # scores the data too, for the checks before any model.
+    scoring = {"score", "measurement", "recovery_chunk", "pseudo_true", "parcels", "validate"}
     # What tells one model from another: wildcards, labels and sets of fits.
     per_model = {"fit_riclpm", "bootstrap_chunk", "indirect", "sensitivity", "tables", "claims",
                  "bootstrap_figure", "model_figures", "variables"} | text
@@ -404,8 +415,10 @@ def rules_reading(path, config):
             return {"tables"}
         # a renamed arm is renamed in model.arms and model.multigroup too
         return {"simulate", "validate", "tables", "recovery_chunk", "pseudo_true"} | fits | text
-    if path in ("data.missing_values", "data.ignore_columns"):
+    if path in ("data.missing_values", "data.normalise_ids", "data.id_map"):
         return {"validate"}
+    if path == "data.ignore_columns":  # the generator writes them as an export has them
+        return {"simulate", "validate", "recovery_chunk", "pseudo_true"}
     if key is not None:
         if item == "label":  # the models' labels come from the instruments that tell them apart
             return ({"measurement", "tables", "figures"} | text | ({"individual_figure"} if key in primary else set())
@@ -467,12 +480,14 @@ def rules_reading(path, config):
             users |= {"bootstrap_chunk", "indirect", "bootstrap_figure", "recovery_chunk", "pseudo_true"}
         return users
     if path == "model.waves":
-        return ({"simulate", "measurement", "individual_figure", "tables", "variables", "recovery_chunk",
-                 "pseudo_true"} | fits)
+        return ({"simulate", "validate", "measurement", "individual_figure", "tables", "variables",
+                 "recovery_chunk", "pseudo_true"} | fits)
     if path == "model.arms":  # one arm left: none for the multigroup model either
-        return {"tables"} | fits | text
+        return {"validate", "tables", "recovery_chunk", "pseudo_true"} | fits | text
     if path == "model.multigroup":
         return {"sensitivity"} | text
+    if path == "model.min_coverage":  # the checks before any model, and the multigroup model's per arm
+        return {"validate", "sensitivity"}
     if parts[0] == "synthetic":  # the latent values reach the recovery study through the pseudo-true table
         return {"simulate", "recovery_chunk", "pseudo_true"}
     if parts[0] == "pseudo_true":

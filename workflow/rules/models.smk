@@ -84,6 +84,7 @@ rule sensitivity:
         waves=config["model"]["waves"],
         arms=config["model"]["arms"],
         multigroup=config["model"]["multigroup"],
+        min_coverage=config["model"]["min_coverage"],
         effects=design.effects(config),
         indicators=model_indicators,
     script:

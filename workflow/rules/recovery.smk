@@ -10,6 +10,7 @@ wildcard_constraints:
 rule recovery_chunk:
     input:
         code=rule_code("recovery_chunk"),
+        validated=after_validation(),
     output:
         "results/recovery/{study}/chunks/{scatteritem}.csv",
     log:

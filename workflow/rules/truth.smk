@@ -7,6 +7,7 @@
 rule pseudo_true:
     input:
         code=rule_code("pseudo_true"),
+        validated=after_validation(),
     output:
         "resources/synthetic/pseudo_true.csv",
     log:

@@ -11,6 +11,7 @@ from pathlib import Path  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from panelreport.claims import claims_display, claims_table  # noqa: E402
+from panelreport.layout import table_layout  # noqa: E402
 from panelreport.markdown import markdown_table  # noqa: E402
 from panelreport.tables import indirect_table, sensitivity_comparison_table, sensitivity_models_table  # noqa: E402
 from panelsem.io import write_csv  # noqa: E402
@@ -40,12 +41,13 @@ caption = ("The hypotheses, each in every model it is tested in, on the analysed
            + ("" if params.correction == "none" else f"; p-values {params.correction.capitalize()}-adjusted over "
               "every test")
            + ("; on synthetic data, the population value and whether the interval covers it" if truth else ""))
-Path(out.claims_md).write_text(markdown_table(claims_display(claims), caption, "claims"))
+Path(out.claims_md).write_text(markdown_table(claims_display(claims), caption, "claims", **table_layout("claims")))
 ind = indirect_table(by_label(indirect), dict(params.chains),
                      {params.model_labels[m]: ok for m, ok in converged.items()})
 write_csv(ind, out.indirect_csv)
 Path(out.indirect_md).write_text(
-    markdown_table(ind, "Indirect effects, with Monte Carlo and bootstrap 95% intervals", "indirect", digits=3)
+    markdown_table(ind, "Indirect effects, with Monte Carlo and bootstrap 95% intervals", "indirect", digits=3,
+                   **table_layout("indirect"))
     if len(ind) else "No indirect effect is declared among the hypotheses.\n")
 
 comparisons = by_label(per_model(inp.sensitivity_comparison))
@@ -60,4 +62,4 @@ for frame, name, caption in [
      "Hypothesised within-person lagged effects, b (SE), in each sensitivity model"),
 ]:
     write_csv(frame, out[f"{name}_csv"])
-    Path(out[f"{name}_md"]).write_text(markdown_table(frame, caption, name, digits=3))
+    Path(out[f"{name}_md"]).write_text(markdown_table(frame, caption, name, digits=3, **table_layout(name)))

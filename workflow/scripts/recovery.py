@@ -9,6 +9,7 @@ from pathlib import Path  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from panelreport.figures import plot_recovery  # noqa: E402
+from panelreport.layout import table_layout  # noqa: E402
 from panelreport.markdown import markdown_table  # noqa: E402
 from panelreport.recovery_report import recovery_table  # noqa: E402
 from panelreport.truth_report import pseudo_true_table  # noqa: E402
@@ -28,7 +29,7 @@ caption = (f"Parameter recovery over {params.recovery['replications']} synthetic
            f"{params.recovery['indicator_replications']}): bias and coverage of 95% intervals (Monte Carlo standard "
            "error in brackets) against the pseudo-true value of each effect, which checks the estimator, and "
            "against its latent (population) value, which shows the cost of measurement error")
-Path(out.table_md).write_text(markdown_table(table, caption, "recovery", digits=3))
+Path(out.table_md).write_text(markdown_table(table, caption, "recovery", digits=3, **table_layout("recovery")))
 plot_recovery(summary, coverage_band(int(summary["replications"].min())), out.png, out.svg)
 table = pseudo_true_table(pseudo_true, dict(params.model_labels), dict(params.names))
 write_csv(table, out.pseudo_true_csv)
@@ -36,4 +37,4 @@ caption = (f"Latent and pseudo-true values: each model fitted to one synthetic t
            f"participants (in {int(pseudo_true['batches'].iloc[0])} batches, for the Monte Carlo standard errors) "
            "with the design's missing data (pseudo-true) and with none (complete data); the multiple-indicator "
            "model on complete data only")
-Path(out.pseudo_true_md).write_text(markdown_table(table, caption, "pseudo_true", digits=3))
+Path(out.pseudo_true_md).write_text(markdown_table(table, caption, "pseudo_true", digits=3, **table_layout("pseudo_true")))

@@ -10,6 +10,7 @@ from pathlib import Path  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from panelreport import tables  # noqa: E402
+from panelreport.layout import table_layout  # noqa: E402
 from panelreport.markdown import markdown_table  # noqa: E402
 from panelsem.io import write_csv  # noqa: E402
 
@@ -47,11 +48,12 @@ built = {
     "between_person": (tables.between_person_table(per_model(inp.ri_correlations), names, converged),
                        "Between-person part: correlations of the random intercepts"),
     "lagged_effects": (tables.lagged_table(per_model(inp.lagged), names, directions, converged),
-                       "Within-person lagged effects (b: unstandardised, on the instruments' score scales; β: "
-                       "standardised), with the direction of each estimate in the processes' terms"),
+                       "Within-person lagged effects of each process in week t − 1 on each in week t (b: "
+                       "unstandardised, on the instruments' score scales; β: standardised), with the direction of "
+                       "each estimate in the processes' terms"),
 }
 for name, (frame, caption) in built.items():
     index = params.tables.index(name)
     write_csv(frame, snakemake.output.csv[index])
     digits = 3 if name == "lagged_effects" else 2
-    Path(snakemake.output.md[index]).write_text(markdown_table(frame, caption, name, digits))
+    Path(snakemake.output.md[index]).write_text(markdown_table(frame, caption, name, digits, **table_layout(name)))

@@ -14,11 +14,18 @@ from panelsem.results import Z975  # noqa: E402
 
 # Fixed SVG ids and no timestamps, so reruns give identical files.
 plt.rcParams.update({"svg.hashsalt": "alliance-riclpm", "svg.fonttype": "none"})
+# The text width of the PDF (A4 less 2.5 cm margins, manuscript/_quarto.yml): every figure
+# is drawn this wide and saved at its size, so the PDF shows it at 100% and its lettering
+# at the size it was set; HTML and DOCX scale it to their text width.
+FIGURE_WIDTH_IN = 160 / 25.4
+DPI = 150
 
 
 def save(fig, png_path: str | Path, svg_path: str | Path) -> None:
-    fig.savefig(png_path, dpi=150, bbox_inches="tight", metadata={"Software": None})
-    fig.savefig(svg_path, bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    # No bbox_inches="tight": it would crop the figure to another width. Constrained
+    # layout keeps everything inside the figure instead.
+    fig.savefig(png_path, dpi=DPI, metadata={"Software": None})
+    fig.savefig(svg_path, metadata={"Date": None, "Creator": None})
     plt.close(fig)
 
 
@@ -26,7 +33,7 @@ def plot_reliability(table: pd.DataFrame, png_path: str, svg_path: str, labels: 
     """Alpha and omega by week, one line per instrument; byte-stable PNG and SVG."""
     labels = labels or {}
     with plt.rc_context({"svg.hashsalt": "reliability", "svg.fonttype": "path", "font.size": 9}):
-        fig, axes = plt.subplots(1, 2, figsize=(7.0, 3.0), sharey=True, layout="constrained")
+        fig, axes = plt.subplots(1, 2, figsize=(FIGURE_WIDTH_IN, 3.0), sharey=True, layout="constrained")
         for ax, column, title in zip(axes, ["alpha", "omega"], ["Cronbach's alpha", "McDonald's omega"]):
             for key, one in table.groupby("instrument", sort=False):
                 ax.plot(one["week"], one[column], marker="o", markersize=3, linewidth=1.2, label=labels.get(key, key))
@@ -34,17 +41,16 @@ def plot_reliability(table: pd.DataFrame, png_path: str, svg_path: str, labels: 
             ax.set_xlabel("Week")
             ax.grid(True, linewidth=0.4, alpha=0.5)
         axes[0].set_ylabel("Reliability")
-        axes[1].legend(frameon=False, fontsize=8, loc="lower right")
-        fig.savefig(png_path, dpi=150, metadata={"Software": None})
-        fig.savefig(svg_path, metadata={"Date": None, "Creator": None})
-        plt.close(fig)
+        # Below the panels, never over a line.
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=4, frameon=False, fontsize=8)
+        save(fig, png_path, svg_path)
 
 
 def plot_trajectories(descriptives: pd.DataFrame, labels: dict[str, str], png_path, svg_path) -> None:
     """Mean score by week with its 95% CI, one panel per instrument, one line per arm."""
     instruments = list(dict.fromkeys(descriptives["instrument"]))
     sns.set_theme(style="whitegrid", context="paper")
-    fig, axes = plt.subplots(1, len(instruments), figsize=(3.0 * len(instruments), 2.8), sharex=True)
+    fig, axes = plt.subplots(1, len(instruments), figsize=(FIGURE_WIDTH_IN, 2.8), sharex=True, layout="constrained")
     palette = dict(zip(sorted(descriptives["arm"].unique()), sns.color_palette("colorblind")))
     for ax, key in zip(axes, instruments):
         for arm, rows in descriptives[descriptives["instrument"] == key].groupby("arm", sort=True):
@@ -53,8 +59,7 @@ def plot_trajectories(descriptives: pd.DataFrame, labels: dict[str, str], png_pa
         ax.set_title(labels.get(key, key))
         ax.set_xlabel("Week")
     axes[0].set_ylabel("Mean (95% CI)")
-    axes[0].legend(title="Arm", frameon=False)
-    fig.tight_layout()
+    fig.legend(*axes[0].get_legend_handles_labels(), title="Arm", loc="outside right center", frameon=False)
     save(fig, png_path, svg_path)
 
 
@@ -68,12 +73,11 @@ def plot_retention(retention: pd.DataFrame, labels: dict[str, str], png_path, sv
     grid = retention.assign(scored=100 - retention["pct_missing"]).pivot(index="instrument", columns="week", values="scored")
     grid = grid.loc[list(dict.fromkeys(retention["instrument"]))]
     grid.index = [labels.get(key, key) for key in grid.index]
-    fig, ax = plt.subplots(figsize=(1.0 + 0.55 * grid.shape[1], 0.9 + 0.45 * grid.shape[0]))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH_IN, 0.9 + 0.45 * grid.shape[0]), layout="constrained")
     sns.heatmap(grid, annot=True, fmt=".0f", vmin=0, vmax=100, cmap="viridis", cbar_kws={"label": "% scored"}, ax=ax,
                 annot_kws={"fontsize": 7})
     ax.set_xlabel("Week")
     ax.set_ylabel("")
-    fig.tight_layout()
     save(fig, png_path, svg_path)
 
 
@@ -84,7 +88,8 @@ def plot_bootstrap(replicates: dict[str, pd.DataFrame], indirect: dict[str, pd.D
     its words."""
     panels = [(model, row) for model, frame in indirect.items() for _, row in frame.iterrows()]
     sns.set_theme(style="whitegrid", context="paper")
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.4 * len(panels), 2.8), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(FIGURE_WIDTH_IN, 3.0), sharey=True, squeeze=False,
+                             layout="constrained")
     for ax, (model, summary) in zip(axes[0], panels):
         reps = replicates[model]
         ax.hist(reps.loc[reps["converged"].astype(bool), summary["chain"]], bins=40, color="0.7", edgecolor="white")
@@ -97,11 +102,8 @@ def plot_bootstrap(replicates: dict[str, pd.DataFrame], indirect: dict[str, pd.D
         ax.set_title(model, fontsize=9)
         ax.set_xlabel(f"{chains[summary['chain']]}\n({summary['chain'].replace('*', ' × ')})", fontsize=8)
     axes[0][0].set_ylabel("Replicates")
-    axes[0][0].legend(frameon=False, fontsize=7)
-    fig.tight_layout()
+    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncol=3, frameon=False, fontsize=7)
     save(fig, png_path, svg_path)
-
-
 
 def standardised_lagged(lagged: pd.DataFrame) -> pd.DataFrame:
     """Lagged effects on a common scale: b times the mean std_all/b ratio over weeks.
@@ -115,16 +117,16 @@ def standardised_lagged(lagged: pd.DataFrame) -> pd.DataFrame:
                          beta_upper=lagged["ci_upper"] * ratio)
 
 
-def plot_forest(lagged: dict[str, pd.DataFrame], names: dict[str, str], png_path, svg_path) -> None:
+def plot_forest(lagged: dict[str, pd.DataFrame], labels: dict[str, str], png_path, svg_path) -> None:
     """Cross-lagged effects with 95% CIs, one colour per model (lagged: by model label;
-    names: short name -> process label)."""
+    labels: short name of a process -> its label)."""
     sns.set_theme(style="whitegrid", context="paper")
     frames = [standardised_lagged(f).assign(rater=r) for r, f in lagged.items()]
     data = pd.concat(frames, ignore_index=True)
     data = data[data["outcome"] != data["predictor"]]
-    data["path"] = [f"{names[p]} → {names[o]}" for o, p in zip(data["outcome"], data["predictor"])]
+    data["path"] = [f"{labels[p]} → {labels[o]}" for o, p in zip(data["outcome"], data["predictor"])]
     paths = list(dict.fromkeys(data["path"]))
-    fig, ax = plt.subplots(figsize=(6.0, 0.5 + 0.45 * len(paths)))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH_IN, 1.0 + 0.45 * len(paths)), layout="constrained")
     colours = dict(zip(lagged, sns.color_palette("colorblind")))
     offsets = dict(zip(lagged, np.linspace(-0.15, 0.15, len(lagged))))
     for rater, rows in data.groupby("rater", sort=False):
@@ -135,8 +137,8 @@ def plot_forest(lagged: dict[str, pd.DataFrame], names: dict[str, str], png_path
     ax.set_yticks(range(len(paths)), paths)
     ax.invert_yaxis()
     ax.set_xlabel("Within-person lagged effect, standardised (95% CI)")
-    ax.legend(frameon=False, fontsize=7, loc="lower right")
-    fig.tight_layout()
+    # Outside the axes: inside, wherever it goes, some interval can end up under it.
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=len(lagged), frameon=False, fontsize=7)
     save(fig, png_path, svg_path)
 
 
@@ -147,7 +149,7 @@ def plot_individual_trajectories(scores: pd.DataFrame, instruments: list[str], l
     ids = sorted(scores["id"].unique())
     chosen = sorted(rng.choice(ids, size=min(n_people, len(ids)), replace=False))
     sns.set_theme(style="whitegrid", context="paper")
-    fig, axes = plt.subplots(1, len(instruments), figsize=(3.0 * len(instruments), 2.8), sharex=True)
+    fig, axes = plt.subplots(1, len(instruments), figsize=(FIGURE_WIDTH_IN, 2.8), sharex=True, layout="constrained")
     palette = dict(zip(chosen, sns.color_palette("husl", len(chosen))))
     for ax, key in zip(np.atleast_1d(axes), instruments):
         rows = scores[(scores["instrument"] == key) & scores["id"].isin(chosen)].dropna(subset=["score"])
@@ -156,43 +158,113 @@ def plot_individual_trajectories(scores: pd.DataFrame, instruments: list[str], l
         ax.set_title(labels.get(key, key))
         ax.set_xlabel("Week")
     np.atleast_1d(axes)[0].set_ylabel("Score")
-    fig.tight_layout()
     save(fig, png_path, svg_path)
 
 
-def plot_path_diagram(lagged: pd.DataFrame, names: dict[str, str], title: str, png_path, svg_path) -> None:
-    """The within-person cross-lagged model for two adjacent weeks, with its estimates
-    (names: short name -> process label, in model order).
+def _crosses(rect, a, b) -> bool:
+    """Does the segment a-b pass through the rectangle (x0, y0, x1, y1)?"""
+    x0, y0, x1, y1 = rect
+    t0, t1 = 0.0, 1.0
+    d = (b[0] - a[0], b[1] - a[1])
+    for p, q in ((-d[0], a[0] - x0), (d[0], x1 - a[0]), (-d[1], a[1] - y0), (d[1], y1 - a[1])):
+        if p == 0:
+            if q < 0:
+                return False
+        elif p < 0:
+            t0 = max(t0, q / p)
+        else:
+            t1 = min(t1, q / p)
+    return t0 <= t1
 
-    Solid arrows: 95% CI excludes 0; dashed: it does not. Graphviz is not
-    pip-installable, so the diagram is drawn with matplotlib.
+
+def _overlap(r, s) -> bool:
+    return r[0] < s[2] and s[0] < r[2] and r[1] < s[3] and s[1] < r[3]
+
+
+def place_labels(segments: list[tuple[tuple, tuple]], size: tuple[float, float], obstacles: list[tuple]) -> list[tuple]:
+    """A rectangle of `size` on each segment, centred on it or resting on it from above
+    or below, that no other segment, no obstacle and no other label touches. The
+    segment with the fewest free places goes first, and takes the place that leaves
+    the others most of theirs; places centred on the segment, nearer its first third,
+    win ties."""
+    w, h = size
+    places = sorted(((t, dy) for t in np.linspace(0.1, 0.9, 41) for dy in (0.0, 0.55 * h, -0.55 * h)),
+                    key=lambda p: (abs(p[1]) > 0, abs(p[0] - 0.3)))
+
+    def rect(i, t, dy):
+        (ax_, ay), (bx, by) = segments[i]
+        x, y = ax_ + t * (bx - ax_), ay + t * (by - ay) + dy
+        return (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+
+    options = {i: [r for r in (rect(i, t, dy) for t, dy in places)
+                   if not any(_crosses(r, *seg) for j, seg in enumerate(segments) if j != i)
+                   and not any(_overlap(r, o) for o in obstacles)]
+               for i in range(len(segments))}
+    placed: dict[int, tuple] = {}
+    while options:
+        i = min(options, key=lambda i: len(options[i]))
+        if not options[i]:
+            raise ValueError(f"no place for the label of path {i} that keeps clear of the others")
+        others = [o for j, rects in options.items() if j != i for o in rects]
+        placed[i] = min(options.pop(i), key=lambda r: sum(_overlap(r, o) for o in others))
+        options = {j: [r for r in rects if not _overlap(r, placed[i])] for j, rects in options.items()}
+    return [placed[i] for i in range(len(segments))]
+
+
+def plot_path_diagram(lagged: pd.DataFrame, labels: dict[str, str], title: str, png_path, svg_path) -> dict:
+    """The within-person cross-lagged model for two adjacent weeks, with its estimates.
+
+    labels: process key (the predictor/outcome of `lagged`) -> name, top to bottom;
+    2 to 5 processes. Solid arrows: 95% CI excludes 0; dashed: it does not. Each
+    estimate sits on its own arrow where no other arrow, node or estimate is
+    (place_labels). Graphviz is not pip-installable, so matplotlib draws it.
+    Returns the geometry (arrows, labels, nodes in data coordinates) for the tests.
     """
-    order = list(names)
-    top = len(order) - 1
-    y = {k: top - i for i, k in enumerate(order)}
-    fig, ax = plt.subplots(figsize=(6.2, 1.2 + 1.2 * len(order)))
-    for x, week in ((0, "t − 1"), (4, "t")):
-        for k in order:
-            ax.text(x, y[k], f"{names[k]}\n(week {week})", ha="center", va="center", fontsize=8,
-                    bbox=dict(boxstyle="round,pad=0.4", fc="#e8f0fa", ec="#3b6ea5"))
-    for _, r in lagged.iterrows():
-        significant = r["ci_lower"] > 0 or r["ci_upper"] < 0
-        start, end = (0.75, y[r["predictor"]]), (3.25, y[r["outcome"]])
-        rad = 0.0 if r["predictor"] == r["outcome"] else 0.12 * np.sign(y[r["outcome"]] - y[r["predictor"]])
-        ax.annotate("", xy=end, xytext=start, arrowprops=dict(
-            arrowstyle="-|>", lw=1.4 if significant else 0.8, ls="-" if significant else "--",
-            color="black" if significant else "0.55", connectionstyle=f"arc3,rad={rad}", shrinkA=2, shrinkB=2))
-        t = 0.3 if r["predictor"] == r["outcome"] else (0.22 if y[r["outcome"]] > y[r["predictor"]] else 0.78)
-        mx, my = start[0] + t * (end[0] - start[0]), start[1] + t * (end[1] - start[1])
-        ax.text(mx, my + 0.08, f"{r['est']:.3f}", fontsize=7, ha="center", va="bottom",
-                color="black" if significant else "0.45",
-                bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.85))
-    ax.set_xlim(-1.2, 5.2)
-    ax.set_ylim(-0.6, top + 0.6)
+    order = list(labels)
+    if not 2 <= len(order) <= 5:
+        raise ValueError(f"the path diagram draws 2 to 5 processes, not {len(order)}")
+    rows = lagged[lagged["predictor"].isin(order) & lagged["outcome"].isin(order)]
+    y = {k: 1.6 * (len(order) - 1 - i) for i, k in enumerate(order)}
+    # More processes, more arrows crossing between the two weeks: more height per process.
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH_IN, 0.6 + (0.6 + 0.12 * len(order)) * len(order)), layout="constrained")
+    ax.set_xlim(-1.9, 11.9)
+    ax.set_ylim(-0.7, y[order[0]] + 0.7)
     ax.axis("off")
     ax.set_title(title, fontsize=9)
-    fig.tight_layout()
+    nodes = {}
+    for x, week in ((0.0, "t − 1"), (10.0, "t")):
+        for k in order:
+            nodes[x, k] = ax.text(x, y[k], f"{labels[k]}\n(week {week})", ha="center", va="center", fontsize=8,
+                                  bbox=dict(boxstyle="round,pad=0.4", fc="#e8f0fa", ec="#3b6ea5"))
+    fig.canvas.draw()
+    to_data = ax.transData.inverted()
+
+    def extent(artist):
+        (x0, y0), (x1, y1) = to_data.transform(artist.get_window_extent())
+        return (x0, y0, x1, y1)
+
+    boxes = {key: extent(t.get_bbox_patch()) for key, t in nodes.items()}
+    segments, styles = [], []
+    for _, r in rows.iterrows():
+        start = (boxes[0.0, r["predictor"]][2] + 0.05, y[r["predictor"]])
+        end = (boxes[10.0, r["outcome"]][0] - 0.05, y[r["outcome"]])
+        significant = r["ci_lower"] > 0 or r["ci_upper"] < 0
+        segments.append((start, end))
+        styles.append(significant)
+        ax.annotate("", xy=end, xytext=start, arrowprops=dict(
+            arrowstyle="-|>", lw=1.4 if significant else 0.8, ls="-" if significant else "--",
+            color="black" if significant else "0.55", shrinkA=0, shrinkB=0))
+    probe = ax.text(0, 0, "−0.000", fontsize=7, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
+    fig.canvas.draw()
+    x0, y0, x1, y1 = extent(probe.get_bbox_patch())
+    probe.remove()
+    places = place_labels(segments, (x1 - x0, y1 - y0), list(boxes.values()))
+    for (_, r), significant, (px0, py0, px1, py1) in zip(rows.iterrows(), styles, places):
+        ax.text((px0 + px1) / 2, (py0 + py1) / 2, f"{r['est']:.3f}".replace("-", "−"), fontsize=7, ha="center",
+                va="center", color="black" if significant else "0.4",
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
     save(fig, png_path, svg_path)
+    return {"arrows": segments, "labels": places, "nodes": list(boxes.values())}
 
 
 def plot_recovery(summary: pd.DataFrame, band: tuple[float, float], png_path, svg_path) -> None:
@@ -208,7 +280,8 @@ def plot_recovery(summary: pd.DataFrame, band: tuple[float, float], png_path, sv
     y = np.arange(len(rows))[::-1]
     colours = {"Wald": "#0173b2", "Monte Carlo": "#de8f05", "bootstrap": "#029e73"}
     colour = rows["interval"].map(colours).to_numpy()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(7.4, 0.34 * len(rows) + 1.8), sharey=True)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(FIGURE_WIDTH_IN, 0.34 * len(rows) + 1.8), sharey=True,
+                                      layout="constrained")
     left.axvline(0, color="0.3", lw=0.8)
     right.axvspan(*band, color="0.88", zorder=0, label="95% band if coverage is .95")
     right.axvline(0.95, color="0.3", lw=0.8)
@@ -234,6 +307,5 @@ def plot_recovery(summary: pd.DataFrame, band: tuple[float, float], png_path, sv
                            label=f"against the {word} value")
                 for face, word in (("0.3", "pseudo-true"), ("none", "latent"))]
     handles += right.get_legend_handles_labels()[0][:1]
-    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=7)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False, fontsize=7)
     save(fig, png_path, svg_path)

@@ -1,6 +1,7 @@
 """Render the Quarto manuscript to HTML, PDF and DOCX.
 
-With a `quarto` binary on PATH this runs `quarto render`. Without one (these
+With a `quarto` binary on PATH this runs `quarto render`, one document and one
+format per call, on a snapshot of the project (render_quarto). Without one (these
 machines, air-gapped servers) it renders the same sources with pandoc (from
 pypandoc_binary) and typst (from the typst wheel). The fallback honours the
 subset of Quarto the manuscript is allowed to use:
@@ -11,13 +12,19 @@ subset of Quarto the manuscript is allowed to use:
   (filters/crossref.lua);
 - ``::: {.callout-*}`` boxes (filters/callout.lua);
 - citations through ``--citeproc`` with the ``bibliography`` and ``csl`` named
-  in the front matter or in ``_quarto.yml``.
+  in the front matter or in ``_quarto.yml``;
+- per-format options under ``format:`` (html, typst, docx) in ``_quarto.yml`` or
+  the front matter: ``include-in-header`` and the page settings of the typst
+  template (``papersize``, ``margin``, ``fontsize``).
+
+docs/manuscript.md lists where the two paths still differ.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import re
 import shutil
@@ -37,6 +44,10 @@ SUFFIXES = {"html": ".html", "pdf": ".pdf", "docx": ".docx"}
 QUARTO_FORMATS = {"html": "html", "pdf": "typst", "docx": "docx"}
 # Keys of _quarto.yml that configure Quarto itself rather than the document.
 PROJECT_ONLY_KEYS = {"project", "manuscript", "format", "execute", "editor", "engine", "jupyter"}
+# Format options that steer Quarto's own processing; the fallback does these its own way
+# (its filters, citeproc and embedding are fixed), so they are not passed on as metadata.
+QUARTO_RENDER_OPTIONS = {"filters", "citeproc", "embed-resources", "html-math-method", "keep-typ",
+                         "include-in-header"}
 # Document options that pandoc takes as command-line flags, not metadata.
 FLAG_OPTIONS = {"toc": "--toc", "number-sections": "--number-sections"}
 
@@ -144,11 +155,22 @@ def split_front_matter(text: str, where: Path) -> tuple[dict, str]:
     return meta, text[match.end():]
 
 
-def document_metadata(manuscript_dir: Path, front_matter: dict) -> dict:
-    """Project-level metadata from _quarto.yml, overridden by the article's front matter."""
+def format_options(source: dict, fmt: str | None) -> dict:
+    """The options under `format: <quarto format>:` of _quarto.yml or a front matter."""
+    if fmt is None:
+        return {}
+    options = (source.get("format") or {}).get(QUARTO_FORMATS[fmt])
+    return options if isinstance(options, dict) else {}
+
+
+def document_metadata(manuscript_dir: Path, front_matter: dict, fmt: str | None = None) -> dict:
+    """The document's options for `fmt`, merged in Quarto's order: _quarto.yml, its
+    `format: <fmt>` options, the front matter, the front matter's `format: <fmt>` options."""
     config = project_config(manuscript_dir)
     meta = {k: v for k, v in config.items() if k not in PROJECT_ONLY_KEYS}
-    meta.update(front_matter)
+    meta.update(format_options(config, fmt))
+    meta.update({k: v for k, v in front_matter.items() if k != "format"})
+    meta.update(format_options(front_matter, fmt))
     return meta
 
 
@@ -187,7 +209,16 @@ def manuscript_inputs(manuscript_dir: Path, article: str | None = None) -> list[
     meta = document_metadata(manuscript_dir, front)
     for key in ("bibliography", "csl"):
         found.extend(manuscript_dir / p for p in as_list(meta.get(key)))
+    for fmt in SUFFIXES:
+        options = document_metadata(manuscript_dir, front, fmt)
+        found.extend(manuscript_dir / p for p in header_files(options.get("include-in-header")))
     return list(dict.fromkeys(Path(os.path.normpath(p)) for p in found))
+
+
+def header_files(value) -> list[str]:
+    """The files named by an include-in-header option (a path, or entries with `file:`)."""
+    return [entry if isinstance(entry, str) else entry["file"]
+            for entry in as_list(value) if isinstance(entry, str) or "file" in entry]
 
 
 # --- fallback: pandoc + typst ----------------------------------------------
@@ -210,7 +241,7 @@ def affiliation_names(author) -> str:
 
 def pandoc_metadata(meta: dict, fmt: str) -> dict:
     """Quarto's author schema, reduced to what pandoc's default templates print."""
-    meta = {k: v for k, v in meta.items() if k not in FLAG_OPTIONS}
+    meta = {k: v for k, v in meta.items() if k not in FLAG_OPTIONS and k not in QUARTO_RENDER_OPTIONS}
     authors = as_list(meta.get("author"))
     if fmt == "pdf":
         meta["author"] = [{"name": author_name(a), "affiliation": affiliation_names(a),
@@ -263,9 +294,7 @@ def reference_docx(path: Path) -> Path:
     return path
 
 
-def typst_pdf(typ: bytes, manuscript_dir: Path, out: Path) -> None:
-    # No creation date in the PDF, so reruns give identical files.
-    source = b"#set document(date: none)\n" + typ
+def typst_pdf(source: bytes, manuscript_dir: Path, out: Path) -> None:
     try:
         # Only the fonts inside the typst wheel: the same PDF on every machine.
         _, warnings = typst.compile_with_warnings(source, output=str(out), root=str(manuscript_dir),
@@ -278,25 +307,65 @@ def typst_pdf(typ: bytes, manuscript_dir: Path, out: Path) -> None:
         raise ManuscriptError("typst warnings:\n" + "\n".join(w.diagnostic for w in warnings))
 
 
-def render_fallback(manuscript_dir: Path, out_dir: Path, formats, article: str | None = None) -> dict[str, Path]:
-    article = article_path(manuscript_dir, article)
+RAW_FORMATS = {"html": "html", "pdf": "typst", "docx": "openxml"}
+
+
+def header_includes(value, manuscript_dir: Path, fmt: str) -> list[str]:
+    """include-in-header as Quarto reads it (a path, or a list of paths, `file:` and `text:`
+    entries), as raw blocks for header-includes: the --include-in-header flag would
+    replace the header-includes that the Lua filters add."""
+    blocks = []
+    for entry in as_list(value):
+        if isinstance(entry, dict) and "text" in entry:
+            text = entry["text"]
+        else:
+            text = (manuscript_dir / (entry if isinstance(entry, str) else entry["file"])).read_text(encoding="utf-8")
+        blocks.append(f"```{{={RAW_FORMATS[fmt]}}}\n{text.rstrip()}\n```\n")  # a final newline: blocks, not inlines
+    return blocks
+
+
+def pandoc_jobs(manuscript_dir: Path, formats, article: Path, tmp: Path):
+    """(format, pandoc arguments, expanded body) for each format of the fallback."""
     variables_file = manuscript_dir / "_variables.yml"
     variables = load_yaml(variables_file) if variables_file.exists() else {}
     if not article.exists():
         raise ManuscriptError(f"missing file {article} (manuscript source)")
     front, body = split_front_matter(article.read_text(encoding="utf-8"), article)
-    meta = expand_metadata(document_metadata(manuscript_dir, front), article, manuscript_dir, variables)
     body = expand_text(body, article, manuscript_dir, variables)
-    common = [f"--resource-path={manuscript_dir}",
-              f"--lua-filter={FILTERS / 'crossref.lua'}", f"--lua-filter={FILTERS / 'callout.lua'}",
-              "--citeproc", *pandoc_flags(meta)]
+    filters = [f"--lua-filter={FILTERS / 'crossref.lua'}", f"--lua-filter={FILTERS / 'callout.lua'}"]
+    for fmt in formats:
+        meta = expand_metadata(document_metadata(manuscript_dir, front, fmt), article, manuscript_dir, variables)
+        written = pandoc_metadata(meta, fmt)
+        includes = header_includes(meta.get("include-in-header"), manuscript_dir, fmt)
+        if includes:
+            written["header-includes"] = [*as_list(written.get("header-includes")), *includes]
+        meta_file = tmp / f"{fmt}.yml"
+        # JSON, a subset of YAML that keeps the raw blocks' line breaks as they are.
+        meta_file.write_text(json.dumps(written, ensure_ascii=False, default=str), encoding="utf-8")
+        args = [f"--resource-path={manuscript_dir}", *filters, "--citeproc", *pandoc_flags(meta),
+                f"--metadata-file={meta_file}", "--standalone"]
+        yield fmt, args, body
+
+
+def to_typst(args: list[str], body: str, manuscript_dir: Path) -> bytes:
+    # No creation date in the PDF, so reruns give identical files.
+    return b"#set document(date: none)\n" + run_pandoc([*args, "--to=typst"], body, manuscript_dir)
+
+
+def typst_source(manuscript_dir: Path, article: str | None = None) -> bytes:
+    """The Typst document that the fallback compiles into the PDF."""
+    manuscript_dir = Path(manuscript_dir).resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        [(_, args, body)] = pandoc_jobs(manuscript_dir, ["pdf"], article_path(manuscript_dir, article), Path(tmp))
+        return to_typst(args, body, manuscript_dir)
+
+
+def render_fallback(manuscript_dir: Path, out_dir: Path, formats, article: str | None = None) -> dict[str, Path]:
+    article = article_path(manuscript_dir, article)
     outputs = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        for fmt in formats:
-            meta_file = tmp / f"{fmt}.yml"
-            meta_file.write_text(yaml.safe_dump(pandoc_metadata(meta, fmt), allow_unicode=True), encoding="utf-8")
-            args = [*common, f"--metadata-file={meta_file}", "--standalone"]
+        for fmt, args, body in pandoc_jobs(manuscript_dir, formats, article, tmp):
             out = out_dir / f"{article.stem}{SUFFIXES[fmt]}"
             if fmt == "html":
                 run_pandoc([*args, "--to=html5", "--embed-resources", f"--output={out}"], body, manuscript_dir)
@@ -305,7 +374,7 @@ def render_fallback(manuscript_dir: Path, out_dir: Path, formats, article: str |
                 run_pandoc([*args, "--to=docx", f"--reference-doc={reference}", f"--output={out}"],
                            body, manuscript_dir)
             else:
-                typst_pdf(run_pandoc([*args, "--to=typst"], body, manuscript_dir), manuscript_dir, out)
+                typst_pdf(to_typst(args, body, manuscript_dir), manuscript_dir, out)
             outputs[fmt] = out
     return outputs
 
@@ -313,16 +382,84 @@ def render_fallback(manuscript_dir: Path, out_dir: Path, formats, article: str |
 # --- quarto ------------------------------------------------------------------
 
 
+def filter_paths_absolute(config: dict, manuscript_dir: Path) -> dict:
+    """`config` with each filter file it names (top level, or under a format) as an
+    absolute path, so that a copy of the project elsewhere finds the same filters."""
+
+    def absolute(entry):
+        path = entry.get("path") if isinstance(entry, dict) else entry
+        if not isinstance(path, str) or not (manuscript_dir / path).is_file():
+            return entry  # "quarto" (the position of Quarto's own filters) or an extension's name
+        path = str((manuscript_dir / path).resolve())
+        return {**entry, "path": path} if isinstance(entry, dict) else path
+
+    config = dict(config)
+    if "filters" in config:
+        config["filters"] = [absolute(e) for e in as_list(config["filters"])]
+    formats = dict(config.get("format") or {})
+    for name, options in formats.items():
+        if isinstance(options, dict) and "filters" in options:
+            formats[name] = {**options, "filters": [absolute(e) for e in as_list(options["filters"])]}
+    if formats:
+        config["format"] = formats
+    return config
+
+
+def snapshot(manuscript_dir: Path, dest: Path) -> Path:
+    """A copy of the project for Quarto to work in, without its outputs.
+
+    Quarto writes beside the sources (.quarto/, a .gitignore, intermediate files that
+    it moves to the output folder afterwards), and two renders of one project share
+    .quarto/. In a copy per render none of that touches the sources or another render.
+    """
+    config = project_config(manuscript_dir)
+    left_out = {".quarto", (config.get("project") or {}).get("output-dir", "_build")}
+    shutil.copytree(manuscript_dir, dest,
+                    ignore=lambda folder, names: left_out & set(names) if Path(folder) == manuscript_dir else [])
+    if config:
+        (dest / "_quarto.yml").write_text(
+            yaml.safe_dump(filter_paths_absolute(config, manuscript_dir), allow_unicode=True, sort_keys=False),
+            encoding="utf-8")
+    return dest
+
+
+def publish(written: Path, target: Path) -> None:
+    # Copy beside the target, then rename: a reader never sees half a file, and a render
+    # replaces only the files it declares, never the folder that other renders write to.
+    staged = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    shutil.copyfile(written, staged)
+    os.replace(staged, target)
+
+
 def render_quarto(manuscript_dir: Path, out_dir: Path, formats, article: str | None = None) -> dict[str, Path]:
-    # One call for all formats: Quarto cleans the output directory of a project render.
-    to = ",".join(QUARTO_FORMATS[fmt] for fmt in formats)
-    target = manuscript_dir / article if article else manuscript_dir
-    command = ["quarto", "render", str(target), "--to", to, "--output-dir", str(out_dir)]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise ManuscriptError(f"quarto render failed:\n{result.stderr}")
-    stem = article_path(manuscript_dir, article).stem
-    return {fmt: out_dir / f"{stem}{SUFFIXES[fmt]}" for fmt in formats}
+    """`quarto render DOC --to FORMAT` once per format, in a snapshot of the project.
+
+    Quarto takes a single format after --to (a comma list is an unknown format), and a
+    whole-project render cleans its output folder; a document at a time into a private
+    folder does neither, and `type: default` makes every .qmd a document of its own.
+    """
+    source = article_path(manuscript_dir, article)
+    name = source.relative_to(manuscript_dir).as_posix()
+    env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0")}
+    outputs = {}
+    with tempfile.TemporaryDirectory(prefix="panelreport-quarto-") as tmp:
+        work = snapshot(manuscript_dir, Path(tmp) / "project")
+        rendered = Path(tmp) / "out"
+        for fmt in formats:
+            command = ["quarto", "render", name, "--to", QUARTO_FORMATS[fmt], "--output-dir", str(rendered)]
+            result = subprocess.run(command, cwd=work, capture_output=True, text=True, env=env)
+            if result.returncode != 0:
+                raise ManuscriptError(f"{' '.join(command)} failed:\n{result.stderr}")
+            written = rendered / f"{source.stem}{SUFFIXES[fmt]}"
+            if not written.exists():
+                found = sorted(p.name for p in rendered.iterdir()) if rendered.exists() else []
+                raise ManuscriptError(f"{' '.join(command)} wrote no {written.name} (it wrote {found})\n"
+                                      f"{result.stderr}")
+            outputs[fmt] = written
+        for fmt, written in outputs.items():
+            outputs[fmt] = out_dir / written.name
+            publish(written, outputs[fmt])
+    return outputs
 
 
 # --- entry points ----------------------------------------------------------------

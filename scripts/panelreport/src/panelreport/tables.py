@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from panelreport.layout import table_layout
 from panelreport.markdown import format_p, markdown_table
 
 
@@ -49,7 +50,7 @@ def provenance_markdown(record: dict) -> str:
                     "pypandoc_binary", "typst"]
     rows += [(f"Package {name}", record["packages"][name]) for name in key_packages if name in record["packages"]]
     frame = pd.DataFrame(rows, columns=["Item", "Value"])
-    return markdown_table(frame, "Provenance of this build", "provenance")
+    return markdown_table(frame, "Provenance of this build", "provenance", **table_layout("provenance"))
 
 
 def _m_sd(mean: float, sd: float) -> str:
@@ -238,11 +239,11 @@ def lagged_table(lagged: dict[str, pd.DataFrame], names: dict[str, str], directi
         for _, r in frame.iterrows():
             rows.append({
                 "Model": model,
-                "Path": f"{names.get(r['predictor'], r['predictor'])} (t-1) → {names.get(r['outcome'], r['outcome'])} (t)",
+                "Path": f"{names.get(r['predictor'], r['predictor'])} → {names.get(r['outcome'], r['outcome'])}",
                 "Label": r["label"],
                 "b": r["est"],
                 "SE": r["se"],
-                # Three decimals: effects of a 0-27 scale on a 0-6 scale are small per point.
+                # Three decimals: an effect per point of a wide scale on a narrow one is small.
                 "95% CI": _ci(r["ci_lower"], r["ci_upper"], 3),
                 "p": format_p(r["p"]),
                 "β, range over weeks": f"{r['std_min']:.2f} to {r['std_max']:.2f}",

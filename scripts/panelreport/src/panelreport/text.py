@@ -81,12 +81,12 @@ def method(study: dict) -> str:
         for key in p["instruments"]:
             inst = instruments[key]
             direction = "higher scores mean " + (p["better"] if inst["higher_is_better"] else p["worse"])
-            lines.append(f"{p['label']} was measured with the {inst['name']}{cite(inst.get('citation'))}, "
-                         f"rated by the {inst['rater']}, {scoring_phrase(inst)}; {direction}.")
+            lines += [f"*{p['label']}*: the {inst['name']}{cite(inst.get('citation'))}, "
+                      f"rated by the {inst['rater']}, {scoring_phrase(inst)}; {direction}.", ""]
     for key in study["auxiliary"]:
         inst = instruments[key]
-        lines.append(f"The {inst['name']}{cite(inst.get('citation'))} was also given, {scoring_phrase(inst)}; it is "
-                     "described here but not modelled.")
+        lines += [f"*{inst['label']}* (not modelled, described only): the {inst['name']}"
+                  f"{cite(inst.get('citation'))}, rated by the {inst['rater']}, {scoring_phrase(inst)}.", ""]
     lines += ["A score with too few items answered was left missing and listed as an exclusion. Internal "
               "consistency is shown in @tbl-reliability and @fig-reliability.", ""]
     shorts = listing([f"{lower_first(p['label'])} ({p['short']})" for p in study["processes"]])
@@ -108,7 +108,7 @@ def method(study: dict) -> str:
         "correlated with each other but not with the first week's within-person deviations, and all "
         "measurement-error variances were fixed at zero. The model was estimated by full-information maximum "
         "likelihood [@enders2001], which uses every observed score under the assumption that data are missing at "
-        f"random. {per_model} Hypotheses about paths between weeks were tested with Wald tests of the lagged "
+        f"random. {per_model + ' ' if per_model else ''}Hypotheses about paths between weeks were tested with Wald tests of the lagged "
         "effects; indirect effects X(*t*) → M(*t* + 1) → Y(*t* + 2), products of two lagged effects, with a "
         "participant bootstrap and a Monte Carlo interval [@preacher2012]. A hypothesis is stated in the processes' "
         "own terms (for example, "
@@ -154,9 +154,14 @@ def results_dynamics(study: dict) -> str:
             sentences.append(f"a score one point above the person's usual level on {scales[0]} was followed the next "
                              f"week by a change of {var(f'{key}.lagged.{label}')} on {scales[1]} "
                              f"({var(f'{key}.direction.{label}')})")
-        if sentences:
+        if sentences and len(study["models"]) > 1:
             paragraphs.append(f"With {lower_first(model['label'])}, " + "; ".join(sentences) + ".")
-    paragraphs.append(f"Model fit and convergence are summarised in @tbl-model_fit. {var('fit.convergence')}")
+        elif sentences:
+            paragraphs.append("; ".join(sentences).capitalize()[:1] + "; ".join(sentences)[1:] + ".")
+    fits = [(f"with {lower_first(m['label'])}, " if len(study["models"]) > 1 else "") + var(f"models.{m['id']}.fit")
+            for m in study["models"]]
+    paragraphs.append(f"Model fit and convergence are summarised in @tbl-model_fit ({'; '.join(fits)}). "
+                      f"{var('fit.convergence')}")
     return "\n\n".join(paragraphs) + "\n"
 
 
@@ -164,8 +169,10 @@ def results_hypotheses(study: dict) -> str:
     chains = [t for t in study["tests"] if t["kind"] == "indirect"]
     text = []
     if chains:
-        sentences = [f"With {lower_first(t['model_label'])}, the indirect effect for \u201c{lower_first(t['label'])}\u201d "
-                     f"was {var('models.' + t['model'] + '.indirect.' + '__'.join(t['parameters']))}." for t in chains]
+        several = len(study["models"]) > 1
+        sentences = [(f"With {lower_first(t['model_label'])}, the" if several else "The")
+                     + f" indirect effect for \u201c{lower_first(t['label'])}\u201d was "
+                     f"{var('models.' + t['model'] + '.indirect.' + '__'.join(t['parameters']))}." for t in chains]
         text.append(" ".join(sentences) + " (@tbl-indirect, @fig-bootstrap.) The sampling distribution of an indirect "
                     "effect is a product of two estimates and is skewed, so both intervals are "
                     "percentile intervals rather than estimate ± 1.96 SE: one from participants resampled with "

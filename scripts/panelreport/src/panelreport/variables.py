@@ -11,6 +11,7 @@ import yaml
 
 from panelreport.markdown import format_p
 from panelreport.tables import Privacy, heywood_text
+from panelreport.text import listing, lower_first
 
 
 def effect_text(row: pd.Series) -> str:
@@ -75,10 +76,9 @@ def claims_text(claims: pd.DataFrame, correction: str) -> str:
 
 def arms_text(sample: pd.DataFrame) -> str:
     """"Treatment A (A, n = 136) or treatment B (B, n = 136)"."""
-    parts = [f"{row['Treatment']} ({row['Arm']}, *n* = {row['Randomised']})" for _, row in sample.iterrows()]
-    if len(parts) == 1:
-        return parts[0]
-    return ", ".join(parts[:-1]) + (", or " if len(parts) > 2 else " or ") + parts[-1]
+    parts = [f"{lower_first(row['Treatment'])} ({row['Arm']}, *n* = {row['Randomised']})"
+             for _, row in sample.iterrows()]
+    return listing(parts, "or")
 
 
 def build_variables(study: dict, sample: pd.DataFrame, retention: pd.DataFrame, icc: pd.DataFrame,
@@ -117,7 +117,7 @@ def build_variables(study: dict, sample: pd.DataFrame, retention: pd.DataFrame, 
             "n": n,
             "arms": arms_text(sample),
             "modelled": ("Every arm entered the models." if len(entering) == len(sample) else
-                         f"The models use the {', '.join(entering['Arm'])} arm{'s' if len(entering) > 1 else ''} "
+                         f"The models use the {listing(list(entering['Arm']))} arm{'s' if len(entering) > 1 else ''} "
                          f"(*n* = {int(entering['Randomised'].apply(lambda v: v if isinstance(v, int) else 0).sum())})."),
             "weeks": len(waves),
             "missing_last": f"{float(outcome['pct_missing'].iloc[0]):.1f}%",

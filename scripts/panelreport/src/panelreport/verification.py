@@ -7,7 +7,7 @@ by one within the tolerance |rebuilt - reference| <= absolute + relative * |refe
 and the text around them must match exactly (a verdict that flips is drift too).
 
 Each number is named source > item [k], e.g.
-``manuscript/_variables.yml > lagged.patient.D_A [2]`` (the 2nd number of that value) or
+``manuscript/_variables.yml > models.sai_patient.lagged.b_D_A [2]`` (the 2nd number of that value) or
 ``results/tables/claims.csv > Patient-rated alliance ... > Estimate``.
 
 Displayed values are rounded, so drift far below the tolerance can still flip a

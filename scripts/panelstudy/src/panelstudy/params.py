@@ -10,7 +10,8 @@ from panelstudy import design
 from panelstudy.data_contract import contract
 from panelstudy.scoring import SCORING_KEYS, scoring
 
-__all__ = ["contract", "scoring", "simulation", "recovery", "pseudo_true", "recovery_settings", "parcelling"]
+__all__ = ["contract", "scoring", "premodel", "simulation", "recovery", "pseudo_true", "recovery_settings",
+           "parcelling"]
 
 # What the synthetic trial's item generator reads of an instrument.
 SIMULATION_KEYS = ("items", "item_min", "item_max", "reverse", "score", "domains", "weeks", "rater", "arms")
@@ -33,11 +34,26 @@ def parcelling(config: dict) -> dict:
 def simulation(config: dict, instrument_keys=SIMULATION_KEYS) -> dict:
     """Everything the synthetic trial is drawn from."""
     return {
-        "data": {"columns": config["data"]["columns"], "arms": design.arm_names(config)},
+        "data": {"columns": config["data"]["columns"], "arms": design.arm_names(config),
+                 "ignore_columns": config["data"]["ignore_columns"]},
         "instruments": {key: pick(inst, instrument_keys) for key, inst in config["instruments"].items()},
         "processes": [{"name": p["name"], "instruments": p["instruments"]} for p in config["processes"]],
         "model": {"waves": config["model"]["waves"]},
         "synthetic": config["synthetic"],
+    }
+
+
+def premodel(config: dict) -> dict:
+    """What the checks before any model read (panelstudy.premodel): scoring, the
+    instruments of each model as sets (which process an instrument measures does not
+    matter to them), the model's waves and arms, and the coverage floor."""
+    models = sorted({tuple(sorted(m["instruments"].values())) for m in design.models(config)})
+    return {
+        "instruments": scoring(config),
+        "models": [list(m) for m in models],
+        "waves": list(config["model"]["waves"]),
+        "arms": list(config["model"]["arms"]),
+        "min_coverage": config["model"]["min_coverage"],
     }
 
 
@@ -61,6 +77,7 @@ def recovery(config: dict, study: str = "main") -> dict:
     return {
         "seed": config["seed"],
         **simulation(config, keys),
+        "model": {"waves": config["model"]["waves"], "arms": config["model"]["arms"]},
         "shorts": [p.short for p in design.processes(config)],
         "constructs": design.primary_model(config)["constructs"],
         "chains": [{"parameters": c["parameters"]} for c in design.chains(config)],
@@ -75,6 +92,7 @@ def pseudo_true(config: dict) -> dict:
     model's constructs."""
     return {
         **simulation(config, ANALYSIS_KEYS + ("parcels",)),
+        "model": {"waves": config["model"]["waves"], "arms": config["model"]["arms"]},
         "shorts": [p.short for p in design.processes(config)],
         "constructs": design.primary_model(config)["constructs"],
         "models": {m["id"]: m["constructs"] for m in design.models(config)},

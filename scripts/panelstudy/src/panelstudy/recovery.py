@@ -80,12 +80,17 @@ def replication_seed(design: dict, replication: int) -> int:
 
 def simulate_panels(design: dict, seed: int, parcels: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """A synthetic trial, validated-typed, scored and reshaped as the workflow does: the
-    wide panel of scores and, if parcels, that of the instruments' item parcels."""
+    wide panel of scores and, if parcels, that of the instruments' item parcels; both
+    with the participants of the arms the models analyse (design["model"]["arms"]),
+    as the main analysis has them."""
     tables, _ = simulate_trial(design, seed)
     validated = {key: typed(frame, key, design) for key, frame in tables.items()}
     scores = score_all(validated, design["instruments"])
-    wide = wide_panel(scores, design["instruments"])
-    return wide, parcel_panel(validated, design["instruments"], scores) if parcels else None
+    analysed = scores["arm"].isin(design["model"]["arms"])
+    wide = wide_panel(scores[analysed], design["instruments"])
+    if not parcels:
+        return wide, None
+    return wide, parcel_panel(validated, design["instruments"], scores[analysed])
 
 
 def wald_rows(base: dict, fit, lagged: list[str]) -> list[dict]:

@@ -314,6 +314,9 @@ def long_table(config, key, ids, arm, weeks, items, responded) -> pd.DataFrame:
     )
     for j, item in enumerate(spec["items"]):
         frame[item] = pd.array(items[person, wave, j], dtype="Int64")
+    # Export columns that no instrument reads (data.ignore_columns), as an export has them.
+    for column in config["data"].get("ignore_columns", []):
+        frame[column] = "exported"
     return frame
 
 

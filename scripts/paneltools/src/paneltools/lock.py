@@ -6,7 +6,10 @@ Usage: python -m paneltools.lock requirements.txt environment.yml
 import sys
 from pathlib import Path
 
-HEADER = """\
+# The Quarto the manuscript's Quarto path was built and checked for (docs/manuscript.md);
+# paneltools.quarto_standin answers `quarto --version` with it.
+QUARTO_VERSION = "1.7.34"
+HEADER = f"""\
 # Generated from requirements.txt by paneltools.lock (`make lock`); do not edit.
 # Conda users: `conda env create -f environment.yml`, `conda activate alliance-riclpm`,
 # `sh environment.post-deploy.sh` (this repository's packages), then `snakemake --cores all`.
@@ -18,7 +21,7 @@ channels:
 dependencies:
   - python=3.11
   - pip
-  - quarto
+  - quarto={QUARTO_VERSION}
   - r-lavaan=0.6.14
   - pip:
 """
