@@ -33,6 +33,7 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/truth.smk"
 include: "workflow/rules/measurement.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/report.smk"

@@ -56,6 +56,10 @@ def test_the_template_and_the_second_trial_are_valid(repo_root, path):
         (lambda c: c["instruments"]["qids"]["domains"]["mood"].append("qids99"), "instruments.qids.domains.mood: 'qids99' is not one of its items"),
         (lambda c: c["synthetic"]["intercept_correlation"][0].__setitem__(1, 0.9), "synthetic.intercept_correlation: must be symmetric"),
         (lambda c: c["model"].update(waves=[1, 2, 11]), "model.waves: weeks [11] are not in the schedule of sai_patient"),
+        (lambda c: c["instruments"]["ersq"]["parcels"][0].append("ersq2"), "item(s) ['ersq2'] are in more than one parcel"),
+        (lambda c: c["instruments"]["ersq"].pop("parcels"),
+         "recovery.indicator_replications: the multiple-indicator model needs parcels, and instrument(s) ersq state none"),
+        (lambda c: c["recovery"].update(indicator_replications=200), "recovery.indicator_replications: 200 exceeds its"),
     ],
 )
 def test_bad_value_is_named(config, mutate, named):

@@ -8,6 +8,7 @@ from panelreport.render import manuscript_inputs
 from panelreport.text import processes_phrase
 from panelstudy import design, params
 from panelstudy.config import check_config
+from panelstudy.parcels import model_indicators as parcel_indicators
 from panelstudy.seeds import derive_seed
 
 # The concise all-errors report first; Snakemake's own validator then has nothing left to find.
@@ -15,6 +16,8 @@ check_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.ya
 validate(config, schema="../schemas/config.schema.yaml")
 
 INSTRUMENTS = list(config["instruments"])
+# Instruments with item parcels, for the multiple-indicator RI-CLPM.
+PARCELLED = [key for key, inst in config["instruments"].items() if "parcels" in inst]
 MODELS = {model["id"]: model for model in design.models(config)}
 CHAINS = design.chains(config)
 SYNTHETIC = config["data"]["source"] == "synthetic"
@@ -138,6 +141,11 @@ def model_constructs(wildcards):
     return MODELS[wildcards.model]["constructs"]
 
 
+def model_indicators(wildcards):
+    """Each construct's parcel prefixes; None when an instrument of the model has no parcels."""
+    return parcel_indicators(MODELS[wildcards.model]["constructs"], config["instruments"])
+
+
 def scatter_range(scatteritem, total):
     """Indices of item 'i-of-n' of `total` replicates: a contiguous block."""
     i, n = (int(part) for part in scatteritem.split("-of-"))
@@ -214,6 +222,9 @@ def study_for_text():
         ),
         "individual": INDIVIDUAL,
         "multigroup": config["model"]["multigroup"],
+        "parcels": {
+            key: len(config["instruments"][key]["parcels"]) for key in PARCELLED
+        },
     }
 
 

@@ -71,6 +71,7 @@ rule sensitivity:
     input:
         code=rule_code("sensitivity"),
         wide="results/scores/wide_panel.csv",
+        parcels="results/scores/parcels.csv" if PARCELLED else [],
     output:
         comparison="results/models/riclpm_{model}/sensitivity_comparison.csv",
         models="results/models/riclpm_{model}/sensitivity_models.csv",
@@ -85,6 +86,7 @@ rule sensitivity:
         multigroup=config["model"]["multigroup"],
         min_coverage=config["model"]["min_coverage"],
         effects=design.effects(config),
+        indicators=model_indicators,
     script:
         "../scripts/sensitivity.py"
 

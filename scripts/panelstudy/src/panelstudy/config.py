@@ -11,6 +11,8 @@ import jsonschema
 import numpy as np
 import yaml
 
+from panelstudy.parcels import parcel_problems
+
 SCHEMA_VERSION = 2
 
 # What a config of schema 1 (before schema_version existed) must change.
@@ -98,6 +100,8 @@ def _instrument_problems(key: str, inst: dict, arms: list[str]) -> list[str]:
     for arm in inst.get("arms", []):
         if arm not in arms:
             problems.append(f"{where}.arms: '{arm}' is not one of data.arms ({', '.join(arms)})")
+    if "parcels" in inst:
+        problems += parcel_problems(key, inst)
     return problems
 
 
@@ -226,6 +230,26 @@ def _synthetic_problems(config: dict) -> list[str]:
     return problems
 
 
+def _study_size_problems(config: dict) -> list[str]:
+    recovery, pseudo = config["recovery"], config["pseudo_true"]
+    problems = []
+    for where, study in (("recovery", recovery), ("recovery.check", recovery["check"])):
+        if study["indicator_replications"] > study["replications"]:
+            problems.append(f"{where}.indicator_replications: {study['indicator_replications']} exceeds its "
+                            f"{study['replications']} replications")
+    # The recovery study's model is the first one: each process's first instrument.
+    unparcelled = [p["instruments"][0] for p in config["processes"]
+                   if "parcels" not in config["instruments"][p["instruments"][0]]]
+    for where, study in (("recovery", recovery), ("recovery.check", recovery["check"])):
+        if study["indicator_replications"] and unparcelled:
+            problems.append(f"{where}.indicator_replications: the multiple-indicator model needs parcels, and "
+                            f"instrument(s) {', '.join(unparcelled)} state none (set it to 0, or give them parcels)")
+    if pseudo["n_per_arm"] < pseudo["batches"]:
+        problems.append(f"pseudo_true.n_per_arm: {pseudo['n_per_arm']} is fewer than one participant per arm in "
+                        f"each of its {pseudo['batches']} batches")
+    return problems
+
+
 def check_config(config: dict, schema_path: str | Path) -> None:
     """Raise ConfigError listing every problem: the schema version first, then schema
     violations, then the checks across sections."""
@@ -248,6 +272,7 @@ def check_config(config: dict, schema_path: str | Path) -> None:
             problems.append(f"data.ignore_files: '{inst['file']}' is the file of instrument {key}")
     problems += _process_problems(config) + _id_map_problems(config["data"])
     if not problems:
-        problems += _hypothesis_problems(config) + _model_problems(config) + _synthetic_problems(config)
+        problems += (_hypothesis_problems(config) + _model_problems(config) + _synthetic_problems(config)
+                     + _study_size_problems(config))
     if problems:
         raise ConfigError("invalid config:\n  - " + "\n  - ".join(problems))
