@@ -71,10 +71,13 @@ def pattern_information(sigma, d_sigma, d_mu, observed: np.ndarray) -> np.ndarra
     if len(o) == 0:
         return np.zeros((k, k))
     # With S = L L', tr(S^-1 A S^-1 B) = <L^-1 A L^-T, L^-1 B L^-T>: one matrix product.
-    l_inv = np.linalg.inv(np.linalg.cholesky(sigma[np.ix_(o, o)]))
-    w = l_inv @ d_sigma[:, o][:, :, o] @ l_inv.T
-    u = d_mu[:, o] @ l_inv.T
-    flat = w.reshape(k, -1)
+    # Each factor is applied as one 2-d product over all parameters (BLAS), and since
+    # every dS_i is symmetric, L^-1 Y = (Y' L^-T)'.
+    l_inv_t = np.linalg.inv(np.linalg.cholesky(sigma[np.ix_(o, o)])).T
+    q = len(o)
+    right = (d_sigma[:, o][:, :, o].reshape(k * q, q) @ l_inv_t).reshape(k, q, q)
+    flat = (right.transpose(0, 2, 1).reshape(k * q, q) @ l_inv_t).reshape(k, q * q)
+    u = d_mu[:, o] @ l_inv_t
     return 0.5 * flat @ flat.T + u @ u.T
 
 
