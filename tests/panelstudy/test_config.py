@@ -52,6 +52,16 @@ def test_the_template_and_the_second_trial_are_valid(repo_root, path):
         (lambda c: c["instruments"]["qids"]["domains"]["mood"].append("qids99"), "instruments.qids.domains.mood: 'qids99' is not one of its items"),
         (lambda c: c["synthetic"]["intercept_correlation"][0].__setitem__(1, 0.9), "synthetic.intercept_correlation: must be symmetric"),
         (lambda c: c["model"].update(waves=[1, 2, 11]), "model.waves: weeks [11] are not in the schedule of sai_patient"),
+        (lambda c: c["power"]["attrition"].update(driver="mood"), "power.attrition.driver: 'mood' is not a process"),
+        (lambda c: c["power"]["population"].update(lagged_effects=[[0.3, 0.1], [0.1, 0.3]]),
+         "power.population.lagged_effects: must be 3 x 3"),
+        (lambda c: c["power"]["population"].update(lagged_effects=[[1.2, 0, 0], [0, 0.3, 0], [0, 0, 0.3]]),
+         "power.population.lagged_effects: largest |eigenvalue| must be below 1"),
+        (lambda c: c["power"]["population"].update(innovation_sd=[1, 1]), "power.population.innovation_sd: needs 3 values"),
+        (lambda c: c["power"]["population"].update(item_offset_sd=0.1), "'item_offset_sd' was unexpected"),
+        (lambda c: c["power"].update(simulate="latent"), "power.simulate: 'latent' is not one of ['items', 'scores']"),
+        (lambda c: c["power"].update(n_per_arm=[5, 50]), "power.n_per_arm.0: 5 is less than the minimum of 10"),
+        (lambda c: c["verification"].update(documents=["papers"]), "verification.documents.0: 'papers' is not one of"),
     ],
 )
 def test_bad_value_is_named(config, mutate, named):

@@ -1,13 +1,27 @@
 # `make verify`: every reported number of a rebuild against the committed reference.
 
-REPORTED = [
-    f"{MANUSCRIPT_DIR}/_variables.yml",
-    *sorted(
+
+def reported_tables(*table_rules):
+    return sorted(
         path
-        for table_rule in (rules.tables, rules.claims, rules.recovery)
+        for table_rule in table_rules
         for path in table_rule.output
         if path.startswith("results/tables/") and path.endswith(".csv")
-    ),
+    )
+
+
+# Per document (verification.documents): its variables file and its results tables.
+REPORTED_BY_DOCUMENT = {
+    "paper": [
+        f"{MANUSCRIPT_DIR}/_variables.yml",
+        *reported_tables(rules.tables, rules.claims, rules.recovery),
+    ],
+    "planning": [PLANNING_VARIABLES, *reported_tables(rules.power_summary)],
+}
+REPORTED = [
+    path
+    for document in config["verification"]["documents"]
+    for path in REPORTED_BY_DOCUMENT[document]
 ]
 
 

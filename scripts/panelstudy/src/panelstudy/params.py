@@ -84,6 +84,9 @@ def power(config: dict) -> dict:
         "synthetic": synthetic,
         "constructs": primary["constructs"],
         "effects": list(effects.values()),
-        "power": {key: planned[key] for key in ("n_per_arm", "replications", "alpha", "simulate")},
+        "sizes": sorted(planned["n_per_arm"]),
+        "replications": planned["replications"],
+        "alpha": planned["alpha"],
+        "simulate": planned["simulate"],
         "draws": config["monte_carlo"]["draws"],
     }

@@ -33,6 +33,7 @@ from tqdm import tqdm
 from panelsem.fit import fit_model
 from panelsem.information import expected_information, sampling_covariance
 from panelsem.model import Matrices
+from panelsem.results import Z975
 from panelsem.spec import build_riclpm
 from panelstudy.indirect import monte_carlo_interval, path_estimates
 from panelstudy.recovery import chain_name, simulate_panel
@@ -85,8 +86,8 @@ def simulate_scores(design: dict, seed: int) -> pd.DataFrame:
 
 
 def simulate_wide(design: dict, seed: int) -> pd.DataFrame:
-    """A trial of the planned design as the analysis sees it (power.simulate)."""
-    if design["power"]["simulate"] == "items":
+    """A trial of the planned design as the analysis sees it (config power.simulate)."""
+    if design["simulate"] == "items":
         return simulate_panel(design, seed)
     return simulate_scores(design, seed)
 
@@ -166,7 +167,7 @@ def critical_value(alpha: float) -> float:
 def analyse_replication(design: dict, spec, start: np.ndarray, n_per_arm: int, replication: int) -> list[dict]:
     """One row per hypothesised effect: estimate, SE (lagged effects), interval at
     1 - alpha (Wald; Monte Carlo for an indirect effect) and whether it is a detection."""
-    alpha, draws = design["power"]["alpha"], design["draws"]
+    alpha, draws = design["alpha"], design["draws"]
     seed = replication_seed(design, n_per_arm, replication)
     fit = fit_model(simulate_wide(sized(design, n_per_arm), seed), spec, start=start, fit_measures=False)
     base = {"n_per_arm": int(n_per_arm), "replication": replication, "seed": seed, "converged": fit.converged}
@@ -251,11 +252,20 @@ def analytic_n(theta: float, unit_se: float, sign: int, alpha: float, target: fl
 # --- summary -------------------------------------------------------------------------
 
 
+def wilson(power, replications) -> tuple[np.ndarray, np.ndarray]:
+    """The 95% Wilson score interval of a share: unlike power +- 1.96 SE it does not
+    shrink to a point where every replication (or none) detects the effect."""
+    p, r = np.asarray(power, float), np.asarray(replications, float)
+    centre = (p + Z975**2 / (2 * r)) / (1 + Z975**2 / r)
+    half = Z975 * np.sqrt(p * (1 - p) / r + Z975**2 / (4 * r**2)) / (1 + Z975**2 / r)
+    return centre - half, centre + half
+
+
 def summarise(results: pd.DataFrame, design: dict, effects: pd.DataFrame) -> pd.DataFrame:
     """Per grid point and effect: convergence, Monte Carlo power with its Monte Carlo
-    SE, bias, empirical SD, mean SE and interval coverage against the pseudo-true
+    SE and 95% interval, bias, empirical SD, mean SE and interval coverage against the pseudo-true
     value, and the analytic SE and power; `effects` is analytic()."""
-    alpha = design["power"]["alpha"]
+    alpha = design["alpha"]
     by_name = effects.set_index("parameter")
     rows = []
     for (n_per_arm, parameter), group in results.groupby(["n_per_arm", "parameter"], sort=True):
@@ -277,6 +287,8 @@ def summarise(results: pd.DataFrame, design: dict, effects: pd.DataFrame) -> pd.
             "convergence": r / len(group),
             "power": power,
             "power_mcse": float(np.sqrt(power * (1 - power) / r)) if r else np.nan,
+            "power_low": float(wilson(power, r)[0]) if r else np.nan,
+            "power_high": float(wilson(power, r)[1]) if r else np.nan,
             "analytic_power": float(analytic_power(true, effect["unit_se"], effect["score_sign"], n, alpha)),
             "pseudo_true": true,
             "population": effect["population"],
@@ -313,23 +325,21 @@ def crossing(n: np.ndarray, power: np.ndarray, target: float = TARGET) -> float:
 
 def needed(summary: pd.DataFrame, effects: pd.DataFrame, design: dict, target: float = TARGET) -> pd.DataFrame:
     """Per effect, the participants per arm for `target` power: Monte Carlo (interpolated,
-    with the N where the upper and lower ends of the pointwise 95% Monte Carlo band
-    reach the target as its uncertainty) and analytic (exact)."""
-    alpha, arms = design["power"]["alpha"], len(design["data"]["arms"])
-    grid = np.asarray(sorted(design["power"]["n_per_arm"]), float)
-    half = float(ndtri(0.975))
+    with the N where the upper and lower ends of the pointwise 95% Monte Carlo interval
+    (Wilson) reach the target as its uncertainty; NaN beyond the grid) and analytic."""
+    arms = len(design["data"]["arms"])
     rows = []
     for _, effect in effects.iterrows():
         curve = summary[summary["parameter"] == effect["parameter"]].sort_values("n_per_arm")
-        p, se = curve["power"].to_numpy(float), curve["power_mcse"].to_numpy(float)
+        grid = curve["n_per_arm"].to_numpy(float)
         rows.append({
             "parameter": effect["parameter"],
             "label": effect["label"],
-            "mc_n_per_arm": crossing(grid, p, target),
-            "mc_low": crossing(grid, p + half * se, target),
-            "mc_high": crossing(grid, p - half * se, target),
-            "analytic_n_per_arm": analytic_n(effect["pseudo_true"], effect["unit_se"], effect["score_sign"], alpha,
-                                             target) / arms,
+            "mc_n_per_arm": crossing(grid, curve["power"].to_numpy(float), target),
+            "mc_low": crossing(grid, curve["power_high"].to_numpy(float), target),
+            "mc_high": crossing(grid, curve["power_low"].to_numpy(float), target),
+            "analytic_n_per_arm": analytic_n(effect["pseudo_true"], effect["unit_se"], effect["score_sign"],
+                                             design["alpha"], target) / arms,
             "grid_min": grid[0],
             "grid_max": grid[-1],
         })
