@@ -117,6 +117,7 @@ bench: $(STAMP)
 	$(BIN)/python -m paneltools.bench_cli
 	$(BIN)/python -m paneltools.bench_fiml
 	$(BIN)/python -m paneltools.bench_bootstrap
+	$(BIN)/python -m paneltools.bench_power
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

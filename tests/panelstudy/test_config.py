@@ -89,6 +89,15 @@ def test_a_retired_key_says_what_replaces_it(config):
     assert "bootstrap.chunks: removed" in str(caught.value) and "--set-scatter bootstrap=N" in str(caught.value)
 
 
+def test_a_schema_2_config_from_before_make_power_says_what_to_add(config):
+    del config["power"]
+    del config["verification"]["documents"]
+    with pytest.raises(ConfigError) as err:
+        check_config(config, SCHEMA)
+    assert "power: missing; planning a replication (`make power`) reads it: copy the `power` section" in str(err.value)
+    assert "verification.documents: missing; `[paper]` checks the paper's numbers as before" in str(err.value)
+
+
 def test_a_schema_1_config_says_how_to_migrate(config):
     """A fork's config from before schema_version existed gets the list of changes, not a KeyError."""
     old = yaml.safe_load((Path(__file__).parent / "schema1_config.yaml").read_text())

@@ -41,6 +41,26 @@ RETIRED = {
 }
 
 
+# Keys that schema 2 gained after its first release, and what a config without them adds.
+ADDED = {
+    ("power",): "power: missing; planning a replication (`make power`) reads it: copy the `power` section "
+                "of config/template.yaml (config/README.md, 'Planning a replication')",
+    ("verification", "documents"): "verification.documents: missing; `[paper]` checks the paper's numbers as "
+                                   "before (config/README.md, 'Planning a replication')",
+}
+
+
+def added_problems(config: dict) -> list[str]:
+    problems = []
+    for path, message in ADDED.items():
+        section = config
+        for key in path[:-1]:
+            section = section.get(key) or {}
+        if path[-1] not in section:
+            problems.append(message)
+    return problems
+
+
 class ConfigError(ValueError):
     pass
 
@@ -241,6 +261,7 @@ def check_config(config: dict, schema_path: str | Path) -> None:
     if problems:
         raise ConfigError("invalid config:\n  - " + "\n  - ".join(problems))
     problems = [message for (section, key), message in RETIRED.items() if key in (config.get(section) or {})]
+    problems += added_problems(config)
     problems += schema_problems(config, schema_path)
     if problems:
         raise ConfigError("invalid config:\n  - " + "\n  - ".join(problems))
