@@ -71,7 +71,7 @@ def test_analytic_standard_errors_agree_with_simulated_fits(planned):
     x = population_vector(planned, matrices.names, matrices.keys)
     vcov = sampling_covariance(expected_information(spec, x), 2 * n_per_arm)
     design = {**planned, "replications": r}
-    results = run_replications(design, x, n_per_arm, list(range(r)), progress=False)
+    results = run_replications(design, n_per_arm, list(range(r)), progress=False)
     assert results["converged"].all()
     for effect in ("b_D_A", "b_D_E", "b_E_A"):
         rows = results[results["parameter"] == effect]
@@ -160,9 +160,8 @@ def test_needed_reads_the_crossing_and_its_band_off_the_curve():
 
 
 def test_replications_do_not_depend_on_how_they_are_scattered(planned):
-    x = population_vector(planned, Matrices(spec_of(planned)).names, Matrices(spec_of(planned)).keys)
-    whole = run_replications(planned, x, 40, list(range(8)), progress=False)
-    parts = pd.concat([run_replications(planned, x, 40, scatter_indices(f"{i}-of-3", 8), progress=False)
+    whole = run_replications(planned, 40, list(range(8)), progress=False)
+    parts = pd.concat([run_replications(planned, 40, scatter_indices(f"{i}-of-3", 8), progress=False)
                        for i in (1, 2, 3)], ignore_index=True)
     parts = parts.sort_values(["replication", "parameter"], kind="stable").reset_index(drop=True)
     whole = whole.sort_values(["replication", "parameter"], kind="stable").reset_index(drop=True)

@@ -108,7 +108,7 @@ def test_a_forks_own_power_section_runs(tmp_path, copy_workflow, snakemake, tria
     # Scores without measurement error: the analysis converges to the fork's own effects.
     planned_b = fork["population"]["lagged_effects"]
     for name, value in (("b_R_W", planned_b[1][0]), ("b_M_W", planned_b[2][0]), ("b_M_R", planned_b[2][1])):
-        assert abs(truth.loc[name, "value"] - value) < 4 * truth.loc[name, "se"], name
+        assert abs(truth.loc[name, "value"] - value) < 4 * truth.loc[name, "mcse"], name
         assert truth.loc[name, "population"] == value
     variables = yaml.safe_load((workdir / "manuscript/_generated/planning/_variables.yml").read_text())["planning"]
     assert variables["waves"] == fork["waves"] and variables["arms"] == "GCBT and APP"

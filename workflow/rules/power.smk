@@ -2,7 +2,6 @@
 # planned attrition's missing-data patterns, analytic power, Monte Carlo replications
 # scattered over (sample size x chunk), their summary, and the planning document.
 
-POWER = params.power(config)
 POWER_SIZES = POWER["sizes"]
 # What the generator and the analysis of a planned trial read (panelstudy.power).
 POWER_TRIAL = (
@@ -21,10 +20,6 @@ PLANNING_OUTPUTS = [f"{BUILD_DIR}/planning.{ext}" for ext in FORMATS]
 
 wildcard_constraints:
     n=r"\d+",
-
-
-def power_part(*keys):
-    return {key: POWER[key] for key in keys}
 
 
 rule power_population:
@@ -65,7 +60,6 @@ rule power_analytic:
 rule power_chunk:
     input:
         code=rule_code("power_chunk"),
-        truth="results/power/pseudo_true.csv",
     output:
         "results/power/chunks/n{n}/{scatteritem}.csv",
     log:
@@ -119,7 +113,11 @@ rule power_summary:
             "simulate",
         ),
         planned=config["power"],
-        study={key: config["study"][key] for key in ("name", "subtitle", "authors") if key in config["study"]},
+        study={
+            key: config["study"][key]
+            for key in ("name", "subtitle", "authors")
+            if key in config["study"]
+        },
         seed=config["seed"],
         names={p.short: p.name for p in design.processes(config)},
         labels=process_labels(),

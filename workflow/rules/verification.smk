@@ -1,15 +1,6 @@
 # `make verify`: every reported number of a rebuild against the committed reference.
 
 
-def reported_tables(*table_rules):
-    return sorted(
-        path
-        for table_rule in table_rules
-        for path in table_rule.output
-        if path.startswith("results/tables/") and path.endswith(".csv")
-    )
-
-
 # Per document (verification.documents): its variables file and its results tables.
 REPORTED_BY_DOCUMENT = {
     "paper": [

@@ -6,8 +6,6 @@ log_to(snakemake.log[0])
 
 import time  # noqa: E402
 
-import pandas as pd  # noqa: E402
-
 from panelsem.io import write_csv  # noqa: E402
 from panelstudy.power import run_replications  # noqa: E402
 from panelstudy.recovery import scatter_indices  # noqa: E402
@@ -15,7 +13,6 @@ from panelstudy.recovery import scatter_indices  # noqa: E402
 params = snakemake.params
 start = time.perf_counter()
 indices = scatter_indices(params.scatteritem, params.replications)
-warm = pd.read_csv(snakemake.input.truth)["value"].to_numpy()
-results = run_replications(params.design, warm, params.n_per_arm, indices)
+results = run_replications(params.design, params.n_per_arm, indices)
 write_csv(results, snakemake.output[0])
 note(f"n per arm {params.n_per_arm}, {len(indices)} replications: {time.perf_counter() - start:.1f} s")

@@ -91,23 +91,33 @@ def analytic_curve(effect: pd.Series, n_per_arm: np.ndarray, arms: int, alpha: f
     return analytic_power(effect["pseudo_true"], effect["unit_se"], effect["score_sign"], n_per_arm * arms, alpha)
 
 
+def agreement_part(rows: pd.DataFrame, names: dict[str, str], what: str) -> str:
+    """How close the analytic power of some effects is to the simulated one."""
+    z = (rows["power"] - rows["analytic_power"]) / mc_error(rows).clip(lower=1e-12)
+    worst = rows.loc[(rows["power"] - rows["analytic_power"]).abs().idxmax()]
+    return (f"For {what}, the analytic power lies within {AGREEMENT_Z:.2f} Monte Carlo standard errors of the "
+            f"simulated power in {int((z.abs() <= AGREEMENT_Z).sum())} of {len(rows)} combinations of effect and "
+            f"sample size; the largest difference, simulated minus analytic, is "
+            f"{worst['power'] - worst['analytic_power']:+.3f} ({parameter_label(worst['parameter'], names)} at "
+            f"{worst['n_per_arm']} per arm: {worst['power']:.3f} against {worst['analytic_power']:.3f}).")
+
+
 def agreement_text(summary: pd.DataFrame, names: dict[str, str]) -> str:
     """Where the analytic power and standard errors agree with the simulation, and where not."""
-    z = (summary["power"] - summary["analytic_power"]) / mc_error(summary).clip(lower=1e-12)
-    apart = summary[z.abs() > AGREEMENT_Z]
-    paths = summary[summary["kind"] == "path"]
-    se_ratio = paths["mean_se"] / paths["analytic_se"]
-    sd_ratio = paths["empirical_sd"] / paths["analytic_se"]
-    text = (f"Over the {len(summary)} combinations of effect and sample size, the analytic power lies within "
-            f"{AGREEMENT_Z:.2f} Monte Carlo standard errors of the simulated power in {len(summary) - len(apart)}")
-    if len(apart):
-        cases = [f"{parameter_label(r['parameter'], names)} at {r['n_per_arm']} per arm "
-                 f"({r['power']:.3f} simulated, {r['analytic_power']:.3f} analytic)" for _, r in apart.iterrows()]
-        text += f"; they disagree for {listing(cases)}"
-    text += (". For the lagged effects, the mean standard error of the fits is "
-             f"{se_ratio.min():.2f} to {se_ratio.max():.2f} times the analytic one, and the empirical SD of the "
-             f"estimates {sd_ratio.min():.2f} to {sd_ratio.max():.2f} times.")
-    return text
+    paths, indirect = summary[summary["kind"] == "path"], summary[summary["kind"] != "path"]
+    parts = []
+    if len(paths):
+        parts.append(agreement_part(paths, names, "the lagged effects"))
+        se_ratio = paths["mean_se"] / paths["analytic_se"]
+        sd_ratio = paths["empirical_sd"] / paths["analytic_se"]
+        widest = paths.loc[sd_ratio.idxmax()]
+        parts.append(f"The mean standard error of the fits is {se_ratio.min():.2f} to {se_ratio.max():.2f} times "
+                     f"the analytic one, and the empirical SD of the estimates {sd_ratio.min():.2f} to "
+                     f"{sd_ratio.max():.2f} times (the most at {widest['n_per_arm']} per arm).")
+    if len(indirect):
+        parts.append(agreement_part(indirect, names, "the indirect effects (delta method against the Monte Carlo "
+                                                     "interval)"))
+    return " ".join(parts)
 
 
 def needed_text(needed: pd.DataFrame, names: dict[str, str]) -> str:
@@ -163,15 +173,16 @@ def population_text(planned: dict) -> str:
             f"{listing([f'`{key}`' for key in own])} (config `power.population`).")
 
 
-def pseudo_true_text(truth: pd.DataFrame, effects: pd.DataFrame, n: int) -> str:
+def pseudo_true_text(truth: pd.DataFrame, effects: pd.DataFrame, n: int, batches: int) -> str:
     paths = [p for p in effects["parameter"] if "*" not in p]
-    worst = truth.set_index("name").loc[paths, "se"].max()
-    return (f"The pseudo-true values come from one simulated trial of {n:,} participants of the planned design, "
-            f"fitted like every replication; their own standard errors are at most {worst:.3f}.")
+    worst = truth.set_index("name").loc[paths, "mcse"].max()
+    return (f"The pseudo-true values come from one simulated trial of {n:,} participants of the planned design "
+            f"(drawn as {batches} batches), fitted like every replication; the Monte Carlo standard errors of "
+            f"those of the lagged effects, by batch means, are at most {worst:.4f}.")
 
 
 def planning_variables(summary: pd.DataFrame, needed: pd.DataFrame, effects: pd.DataFrame, truth: pd.DataFrame,
-                       patterns: pd.DataFrame, params: dict, pseudo_true_n: int) -> dict:
+                       patterns: pd.DataFrame, params: dict, pseudo_true_n: int, batches: int) -> dict:
     """The planning document's variables; params: the power_summary rule's params."""
     design, names = params["design"], params["names"]
     driver = design["synthetic"]["missingness"]["driver"]
@@ -189,7 +200,7 @@ def planning_variables(summary: pd.DataFrame, needed: pd.DataFrame, effects: pd.
             "attrition": attrition_text(design, patterns, params["labels"][next(
                 short for short, name in names.items() if name == driver)]),
             "population": population_text(params["planned"]),
-            "pseudo_true": pseudo_true_text(truth, effects, pseudo_true_n),
+            "pseudo_true": pseudo_true_text(truth, effects, pseudo_true_n, batches),
             "needed": needed_text(needed, names),
             "agreement": agreement_text(summary, names),
             "convergence": convergence_text(summary),

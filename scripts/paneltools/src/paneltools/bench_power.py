@@ -1,12 +1,14 @@
 """Benchmark the power analysis of `make power` (config `power`; config/config.yaml by
 default): the pseudo-true values, the analytic power, and Monte Carlo replications at
-each planned sample size, each warm-started from the pseudo-true values as the rule
-power_chunk does.
+each planned sample size, as the rules power_population, power_analytic and
+power_chunk compute them.
 
 Times are CPU seconds of this process (and of the child that times a job's start-up),
-which machine load does not stretch; the wall time of the replications is printed
-beside them. The projection for the whole grid on C cores: the two serial steps, then
-every replication and every job's start-up shared over C cores.
+which machine load stretches less than wall time; the wall time of the replications is
+printed beside them. The projection for the whole grid on C cores: every replication,
+every job's start-up and the pseudo-true values (which run beside the replications)
+shared over C cores, but never less than the pseudo-true values and the analytic power
+take on one core, nor than the slowest chunk.
 
 The last line is machine-readable:
 power: n_per_arm=... s_per_rep=... grid_reps=... projected_2cores_s=... projected_64cores_s=...
@@ -48,12 +50,6 @@ def startup_seconds() -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def projected(serial: float, per_rep: dict[int, float], replications: int, jobs: int, startup: float,
-              cores: int) -> float:
-    work = sum(per_rep.values()) * replications + jobs * startup
-    return serial + work / cores
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Time the power analysis: seconds per replication, projected grid.")
     ap.add_argument("--config", type=Path, default=Path("config/config.yaml"), help="the planned trial (power)")
@@ -69,22 +65,22 @@ def main(argv=None):
     t0 = cpu()
     analytic(design, truth, patterns)
     analytic_s = cpu() - t0
-    start = truth["value"].to_numpy()
     per_rep, wall = {}, {}
     for n in design["sizes"]:
         t0, w0 = cpu(), time.perf_counter()
-        run_replications(design, start, n, list(range(args.replications)), progress=False)
+        run_replications(design, n, list(range(args.replications)), progress=False)
         per_rep[n] = (cpu() - t0) / args.replications
         wall[n] = (time.perf_counter() - w0) / args.replications
     startup = startup_seconds()
     sizes, reps = design["sizes"], design["replications"]
     middle = sizes[len(sizes) // 2]
-    serial = pseudo_s + analytic_s
-    two = projected(serial, per_rep, reps, len(sizes) * args.scatter + OTHER_JOBS, startup, 2)
-    # 64 cores: the chunks run side by side, so the slowest chunk is what counts.
-    chunk = max(per_rep.values()) * -(-reps // args.cluster_scatter) + startup
-    many = max(serial + chunk, projected(serial, per_rep, reps, len(sizes) * args.cluster_scatter + OTHER_JOBS,
-                                         startup, 64))
+
+    def on(cores: int, scatter: int) -> float:
+        work = sum(per_rep.values()) * reps + (len(sizes) * scatter + OTHER_JOBS) * startup + pseudo_s + analytic_s
+        slowest_chunk = max(per_rep.values()) * -(-reps // scatter) + startup
+        return max(work / cores, pseudo_s + analytic_s + startup, slowest_chunk)
+
+    two, many = on(2, args.scatter), on(64, args.cluster_scatter)
     print(f"design: {len(design['effects'])} effects, {len(design['model']['waves'])} waves, "
           f"{design['simulate']} simulated, sizes per arm {sizes}, {reps} replications each")
     print(f"pseudo-true values (one trial, {len(patterns)} missing-data patterns): {pseudo_s:.1f} s; "
