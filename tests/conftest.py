@@ -2,6 +2,7 @@
 default trial at reduced size, the hand-written fixture), never from
 config/config.yaml, which a fork edits."""
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -50,6 +51,38 @@ def pytest_runtest_setup(item):
             if os.environ.get("CI") == "true":
                 pytest.fail(f"{name} is required under CI=true (.ci/run installs it): {reason}", pytrace=False)
             pytest.skip(f"needs {name}: {reason}")
+
+
+def _module(path: Path):
+    """A helper module of the tests by path (test modules are imported by path too)."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+# The generator of corrupted inputs: one case per problem class.
+CORRUPT = _module(ROOT / "tests" / "panelstudy" / "corrupt.py")
+
+
+def pytest_generate_tests(metafunc):
+    """A test that takes `corruption` runs once per case of tests/panelstudy/corrupt.py."""
+    if "corruption" in metafunc.fixturenames:
+        metafunc.parametrize("corruption", CORRUPT.CASES, ids=str)
+
+
+@pytest.fixture(scope="session")
+def corrupt():
+    """The generator module (tests/panelstudy/corrupt.py)."""
+    return CORRUPT
+
+
+@pytest.fixture(scope="session")
+def base_trial(tmp_path_factory) -> tuple[Path, dict]:
+    """The default trial's files at the test size, written once: (folder, config)."""
+    folder = tmp_path_factory.mktemp("base_trial")
+    return folder, CORRUPT.write_base(folder)
 
 
 def load(path: Path) -> dict:

@@ -116,7 +116,8 @@ def test_small_handwritten_sample(tmp_path_factory, repo_root, handwritten_confi
     here (its first step leaves the positive-definite region); the damped Newton
     fallback must still reach lavaan's maximum."""
     config = handwritten_config
-    validated = validate_inputs(input_paths(config, str(repo_root / config["data"]["raw_dir"])), contract(config))
+    terms = contract(config)  # what the validate rule hands the contract
+    validated = validate_inputs(input_paths(terms, str(repo_root / config["data"]["raw_dir"])), terms)
     wide = wide_panel(score_all(validated, config["instruments"]), config["instruments"])
     constructs = {"A": "sai_patient_", "E": "ersq_", "D": "qids_"}
     spec = riclpm.build_riclpm(constructs, config["model"]["waves"])

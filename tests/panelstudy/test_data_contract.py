@@ -2,6 +2,7 @@
 rule, all problems are collected, and clean files come back typed and counted."""
 
 import copy
+import re
 import json
 import shutil
 from pathlib import Path
@@ -18,6 +19,7 @@ from panelstudy.data_contract import (
     input_paths,
     instrument_schema,
     intake_table,
+    summary_line,
     validate_inputs,
 )
 
@@ -316,3 +318,135 @@ def test_all_problems_across_two_files_are_reported(raw, config):
     message = str(caught.value)
     for text in ("sai_patient.csv", "qids.csv", "in_range", "week_in_schedule", "integer", "one_arm_per_participant"):
         assert text in message
+
+
+# --- values as written, and the smaller cases ---------------------------------------------
+
+
+def test_an_id_written_na_is_shown_as_written(raw, config):
+    edit_line(raw["ersq"], 7, "E102,IPDT,2,", "NA,IPDT,2,")
+    hit = only(errors_of(raw, config), rule="not_missing")
+    assert (hit["row"], hit["column"], hit["value"]) == (7, "id", "NA")
+
+
+def test_an_empty_column_name_is_shown_visibly(raw, config):
+    path = Path(raw["ersq"])
+    path.write_text("".join(line + ",\n" for line in path.read_text().splitlines()))
+    hit = only(errors_of(raw, config), rule="unexpected_column")
+    assert hit["column"] == "''" and "empty name" in hit["detail"]
+    assert "''" in str(DataValidationError(errors_of(raw, config)))
+
+
+def test_utf16_is_named_as_utf16_once(raw, config):
+    path = Path(raw["qids"])
+    path.write_bytes(path.read_text().encode("utf-16"))
+    found = errors_of(raw, config)
+    hit = only(found, file="qids.csv")
+    assert hit["rule"] == "utf8" and hit["value"] == "UTF-16LE" and "UTF-16LE text, not UTF-8" in hit["detail"]
+
+
+def test_non_ascii_digits_say_so(raw, config):
+    edit_line(raw["qids"], 2, "E101,ICBT,0,patient,2", "E101,ICBT,0,patient,\uff12")
+    hit = only(errors_of(raw, config), rule="integer")
+    assert hit["value"] == "\uff12" and "other digits" in hit["detail"]
+
+
+def test_an_id_with_an_invisible_character_is_shown_escaped(raw, config):
+    edit_line(raw["ersq"], 3, "E101,", "E101\u200b,")
+    hit = only(errors_of(raw, config), rule="id_characters")
+    assert (hit["row"], hit["value"]) == (3, "'E101\\u200b'") and "zero width space" in hit["detail"]
+    assert "data.normalise_ids" in hit["detail"]
+
+
+def replace_ids(path, old, new):
+    lines = Path(path).read_text().split("\n")
+    Path(path).write_text("\n".join(new + line[len(old):] if line.startswith(old + ",") else line for line in lines))
+
+
+def test_lookalike_ids_are_listed_as_a_group_and_a_map_resolves_them(raw, config):
+    replace_ids(raw["ersq"], "E101", "e0101")
+    found = errors_of(raw, config)
+    hits = found[found["rule"] == "id_lookalike"]
+    assert set(zip(hits["file"], hits["row"], hits["value"])) == {
+        ("sai_patient.csv", 2, "E101"), ("sai_therapist.csv", 2, "E101"), ("ersq.csv", 2, "e0101"),
+        ("qids.csv", 2, "E101")}
+    assert "E101 (sai_patient.csv, sai_therapist.csv, qids.csv); e0101 (ersq.csv)" in hits["detail"].iloc[0]
+    assert "'e0101': 'E101'" in hits["detail"].iloc[0]
+    config["data"]["id_map"] = {"e0101": "E101"}
+    data = validate_inputs(raw, config)
+    assert (data["ersq"]["id"] == "E101").sum() == 4 and "e0101" not in set(data["ersq"]["id"])
+    intake = intake_table(data, raw, config).set_index(["instrument", "week"])
+    assert intake.loc[("ersq", "all"), "ids_changed"] == 4 and intake.loc[("ersq", "1"), "ids_changed"] == 1
+    assert intake.loc[("ersq", "all"), "id_changes"] == "e0101 -> E101 (mapped (data.id_map))"
+    assert intake.loc[("qids", "all"), "ids_changed"] == 0
+
+
+def test_normalised_ids_are_listed_in_the_intake_table(raw, config):
+    edit_line(raw["qids"], 3, "E102,", "E102 ,")
+    config["data"]["normalise_ids"] = True
+    data = validate_inputs(raw, config)
+    assert "E102 " not in set(data["qids"]["id"])
+    intake = intake_table(data, raw, config).set_index(["instrument", "week"])
+    assert intake.loc[("qids", "all"), "id_changes"] == "'E102 ' -> E102 (normalised (data.normalise_ids))"
+    assert intake.loc[("qids", "0"), "ids_changed"] == 1
+
+
+def test_participants_found_in_one_instrument_only_are_counted(raw, config):
+    with open(raw["qids"], "a") as handle:
+        handle.write("E199,ICBT,0,patient" + ",1" * 17 + "\n")
+    intake = intake_table(validate_inputs(raw, config), raw, config).set_index(["instrument", "week"])
+    assert intake.loc[("qids", "all"), "only_in_this_instrument"] == 1
+    assert intake.loc[("ersq", "all"), "only_in_this_instrument"] == 0
+    assert intake.loc[("qids", "all"), "randomised"] == 31
+
+
+def test_only_one_instrument_given_in_an_arm_is_not_absence(raw, config):
+    """Where qids is the only instrument given in IPDT, its IPDT participants are in no
+    other instrument by design, not missing from them."""
+    for key in ("sai_patient", "sai_therapist", "ersq"):
+        frame = pd.read_csv(raw[key], dtype=str, keep_default_na=False)
+        frame[frame["arm"] == "ICBT"].to_csv(raw[key], index=False)
+        config["instruments"][key]["arms"] = ["ICBT"]
+    intake = intake_table(validate_inputs(raw, config), raw, config).set_index(["instrument", "week"])
+    assert intake.loc[("qids", "all"), "only_in_this_instrument"] == 0
+    replace_ids(raw["qids"], "E101", "E191")  # an ICBT participant now in qids only
+    intake = intake_table(validate_inputs(raw, config), raw, config).set_index(["instrument", "week"])
+    assert intake.loc[("qids", "all"), "only_in_this_instrument"] == 1
+
+
+def test_the_summary_line_counts_rules_and_names_files(raw, config):
+    edit_line(raw["qids"], 2, "E101,ICBT,0,patient,2", "E101,ICBT,0,patient,4")
+    Path(raw["ersq"]).unlink()
+    line = summary_line(errors_of(raw, config))
+    assert line == ("validation failed: 2 problem(s) (file_exists 1, in_range 1) in ersq.csv, qids.csv; "
+                    "nothing was written")
+
+
+def test_the_rule_script_reports_without_a_traceback(raw, handwritten_config, tmp_path, repo_root, capsys,
+                                                     monkeypatch):
+    """A rejected input: the table and one summary line on the terminal and in the log
+    alike, exit status 1, no traceback, and no output written."""
+    import runpy
+    import sys
+    from types import SimpleNamespace
+
+    from panelstudy import params
+
+    monkeypatch.setattr(sys, "stderr", sys.stderr)  # the script tees stderr into its log
+    edit_line(raw["qids"], 2, "E101,ICBT,0,patient,2", "E101,ICBT,0,patient,\uff13")
+    Path(raw["ersq"]).unlink()
+    (tmp_path / "logs").mkdir()
+    log = tmp_path / "logs" / "validate.log"
+    snake = SimpleNamespace(
+        params=SimpleNamespace(contract=params.contract(handwritten_config), raw_dir=str(Path(raw["qids"]).parent),
+                               ignore_files=[], checks=params.premodel(handwritten_config)),
+        output={}, log=[str(log)])
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_path(str(repo_root / "workflow" / "scripts" / "validate.py"), init_globals={"snakemake": snake})
+    assert exited.value.code == 1
+    terminal = capsys.readouterr().err
+    assert terminal == log.read_text()
+    assert "Traceback" not in terminal
+    assert re.search(r"qids\.csv\s+2\s+qids01\s+３\s+integer", terminal) and "file_exists" in terminal
+    assert terminal.splitlines()[-1] == ("validation failed: 2 problem(s) (file_exists 1, integer 1) in ersq.csv, "
+                                         f"qids.csv; nothing was written. This report is also in {log}.")

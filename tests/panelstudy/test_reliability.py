@@ -117,3 +117,15 @@ def test_reliability_table_units_and_complete_rows():
     ]
     assert table.loc[1, ["alpha", "omega"]].isna().all()
     assert (table.loc[[0, 2], ["alpha", "omega"]] > 0.5).all().all()
+
+
+def test_a_part_constant_within_a_week_leaves_that_week_without_alpha_and_omega():
+    """Everyone answered ersq3 with 2 in week 1 (legal data): that week's one-factor model
+    is undefined, so alpha and omega are missing there, and week 2 is unaffected."""
+    config = copy.deepcopy(CONFIG)
+    inst = {"ersq": config["instruments"]["ersq"] | {"weeks": [1, 2]}}
+    ersq = item_table(inst["ersq"], [1, 2], 30, seed=1)
+    ersq.loc[ersq["week"] == 1, "ersq3"] = 2.0
+    table = reliability_table({"ersq": ersq}, inst).set_index("week")
+    assert table.loc[1, ["alpha", "omega"]].isna().all() and table.loc[1, "n"] == 30
+    assert (table.loc[2, ["alpha", "omega"]] > 0.5).all()

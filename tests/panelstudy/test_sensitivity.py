@@ -182,7 +182,7 @@ def test_rule_script(small_panel, tmp_path, repo_root):
     snake = SimpleNamespace(
         input=SimpleNamespace(wide=str(path)),
         params=SimpleNamespace(constructs={"A": "alli_", "E": "emo_"}, waves=W5, effects=[["E", "A"]],
-                               arms=["ICBT", "IPDT"], multigroup=["ICBT", "IPDT"]),
+                               arms=["ICBT", "IPDT"], multigroup=["ICBT", "IPDT"], min_coverage=10),
         output=SimpleNamespace(**{k: str(v) for k, v in out.items()}),
         log=[str(tmp_path / "log.txt")],
     )
@@ -202,6 +202,21 @@ def test_multigroup_needs_two_arms(small_panel):
     row = cmp.loc["multigroup: lags equal vs free across arms"]
     assert row["note"].startswith("not fitted") and "names ICBT" in row["note"] and pd.isna(row["chisq_diff"])
     assert cmp.loc["RI-CLPM vs CLPM", "chisq_diff"] > 0
+
+
+def test_an_arm_too_small_for_the_multigroup_model(small_panel):
+    """Six people in one arm: the multigroup model is not estimable, the note says which
+    arm and why, and the other models run."""
+    six = small_panel[small_panel["arm"] == "IPDT"].index[:6]
+    data = small_panel[(small_panel["arm"] == "ICBT") | small_panel.index.isin(six)]
+    run = sensitivity.fit_sensitivity(data, AE, [1, 2, 3], [("E", "A")], group_column="arm",
+                                      groups=["ICBT", "IPDT"], min_coverage=10)
+    cmp = run.comparison.set_index("comparison")
+    row = cmp.loc["multigroup: lags equal vs free across arms"]
+    assert row["note"] == ("not estimable: arm IPDT: 6 participants have a score that the model uses, fewer than "
+                           "model.min_coverage (10)")
+    assert pd.isna(row["chisq_diff"]) and sensitivity.MG_EQUAL not in set(run.models["model"])
+    assert cmp.loc["RI-CLPM vs CLPM", "chisq_diff"] > 0 and run.models["converged"].all()
 
 
 # --- lavaan -------------------------------------------------------------------------

@@ -207,8 +207,8 @@ FIXED = {
 
 def leaves(tree, prefix=""):
     """Dotted paths of the config's leaves; a list of records is indexed (processes.0.name),
-    a list of scalars or of lists is one leaf."""
-    if isinstance(tree, dict):
+    a list of scalars or of lists is one leaf, and so is an empty mapping (data.id_map)."""
+    if isinstance(tree, dict) and tree:
         for key, value in tree.items():
             yield from leaves(value, f"{prefix}.{key}" if prefix else key)
     elif isinstance(tree, list) and tree and all(isinstance(item, dict) for item in tree):
@@ -331,6 +331,8 @@ def mutated(config, path):
         put(out, path, ["rush2003"])
     elif path == "data.ignore_columns":
         put(out, path, ["completed_at"])
+    elif path == "data.id_map":
+        put(out, path, {"X001": "P001"})
     elif path.endswith(".score") and value == "mean":
         inst.update(score="domains", domains={"all": list(inst["items"])}, min_domains=1)
     elif path.endswith(".score"):
@@ -363,7 +365,8 @@ def rules_reading(path, config):
     primary = {p["instruments"][0] for p in processes}
     negative = any(h["sign"] == "negative" for h in [*config["hypotheses"]["paths"], *config["hypotheses"]["indirect"]])
     text = {"manuscript_text"}  # the method section describes the design (panelreport.text)
-    scoring = {"score", "measurement", "recovery_chunk"}
+    # validate scores the data too, for the checks before any model.
+    scoring = {"score", "measurement", "recovery_chunk", "validate"}
     # What tells one model from another: wildcards, labels and sets of fits.
     per_model = {"fit_riclpm", "bootstrap_chunk", "indirect", "sensitivity", "tables", "claims",
                  "bootstrap_figure", "model_figures", "variables"} | text
@@ -387,7 +390,7 @@ def rules_reading(path, config):
             return {"tables"}
         # a renamed arm is renamed in model.arms and model.multigroup too
         return {"simulate", "validate", "tables", "recovery_chunk"} | fits | text
-    if path == "data.missing_values":
+    if path in ("data.missing_values", "data.normalise_ids", "data.id_map"):
         return {"validate"}
     if path == "data.ignore_columns":  # the generator writes them as an export has them
         return {"simulate", "validate", "recovery_chunk"}
@@ -447,11 +450,14 @@ def rules_reading(path, config):
             users |= {"bootstrap_chunk", "indirect", "bootstrap_figure", "recovery_chunk", "recovery"}
         return users
     if path == "model.waves":
-        return {"simulate", "measurement", "individual_figure", "tables", "variables", "recovery_chunk"} | fits
+        return {"simulate", "validate", "measurement", "individual_figure", "tables", "variables",
+                "recovery_chunk"} | fits
     if path == "model.arms":  # one arm left: none for the multigroup model either
-        return {"tables"} | fits | text
+        return {"validate", "tables"} | fits | text
     if path == "model.multigroup":
         return {"sensitivity"} | text
+    if path == "model.min_coverage":  # the checks before any model, and the multigroup model's per arm
+        return {"validate", "sensitivity"}
     if parts[0] == "synthetic":
         return {"simulate", "recovery_chunk"} | ({"recovery"} if item == "lagged_effects" else set())
     if path == "bootstrap.replications":

@@ -60,8 +60,38 @@ def raw_files():
     }
 
 
+def present_raw_files(wildcards):
+    """The raw files that exist (the synthetic ones are made by simulate): a missing file
+    is the contract's file_exists problem, listed with the others, rather than
+    Snakemake's MissingInputException. The set is read anew each run, so a file that
+    appears or goes reruns the rules that take it."""
+    if SYNTHETIC:
+        return raw_files()
+    return {key: path for key, path in raw_files().items() if Path(path).is_file()}
+
+
+def hashed_raw_files(wildcards):
+    """The raw files as provenance hashes them, raw_<key>: path; as validate takes them
+    (they all exist once it has passed)."""
+    return {f"raw_{key}": path for key, path in present_raw_files(wildcards).items()}
+
+
+def ignored_files(wildcards):
+    """Files in the raw folder that the config lists as ignored and that are there:
+    hashed by provenance, not read."""
+    listed = (f"{RAW_DIR}/{name}" for name in config["data"]["ignore_files"])
+    return [path for path in listed if Path(path).is_file()]
+
+
 def validated_files():
     return {key: f"results/data/validated/{key}.csv" for key in INSTRUMENTS}
+
+
+def after_validation():
+    """An input for rules that read no data: they too wait until the data pass
+    validation, so that nothing is written from a rejected input. Ancient: a rerun of
+    validate does not make them rerun."""
+    return ancient("results/data/intake.csv")
 
 
 def per_model(pattern):

@@ -19,7 +19,7 @@ if SYNTHETIC:
 
 rule validate:
     input:
-        **raw_files(),
+        unpack(present_raw_files),
         code=rule_code("validate"),
     output:
         **validated_files(),
@@ -32,7 +32,8 @@ rule validate:
     params:
         contract=params.contract(config),
         # The folder of the raw files, searched for files that no instrument reads.
-        raw_dir=lambda wildcards, input: str(Path(input[INSTRUMENTS[0]]).parent),
+        raw_dir=RAW_DIR,
         ignore_files=config["data"].get("ignore_files", []),
+        checks=params.premodel(config),
     script:
         "../scripts/validate.py"

@@ -26,6 +26,7 @@ rule manuscript_text:
     input:
         **STUDY_FILES,
         code=rule_code("manuscript_text"),
+        validated=after_validation(),
     output:
         texts=expand(f"{GENERATED}/text/{{name}}.md", name=TEXTS),
         figures=expand(

@@ -83,6 +83,7 @@ rule sensitivity:
         waves=config["model"]["waves"],
         arms=config["model"]["arms"],
         multigroup=config["model"]["multigroup"],
+        min_coverage=config["model"]["min_coverage"],
         effects=design.effects(config),
     script:
         "../scripts/sensitivity.py"

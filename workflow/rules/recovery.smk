@@ -4,6 +4,7 @@
 rule recovery_chunk:
     input:
         code=rule_code("recovery_chunk"),
+        validated=after_validation(),
     output:
         "results/recovery/chunks/{scatteritem}.csv",
     log:

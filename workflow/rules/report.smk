@@ -220,10 +220,9 @@ rule figures:
 
 rule provenance:
     input:
+        unpack(hashed_raw_files),
         **validated_files(),
-        **{f"raw_{key}": path for key, path in raw_files().items()},
-        # Files in the raw folder that the config lists as ignored: hashed, not read.
-        ignored=[f"{RAW_DIR}/{name}" for name in config["data"]["ignore_files"]],
+        ignored=ignored_files,
         code=rule_code("provenance"),
         requirements="requirements.txt",
     output:

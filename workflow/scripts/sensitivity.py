@@ -17,7 +17,7 @@ params = snakemake.params
 wide = pd.read_csv(snakemake.input.wide, dtype={"id": str, "arm": str})
 wide = wide[wide["arm"].isin(params.arms)]
 result = fit_sensitivity(wide, dict(params.constructs), list(params.waves), [tuple(e) for e in params.effects],
-                         group_column="arm", groups=list(params.multigroup))
+                         group_column="arm", groups=list(params.multigroup), min_coverage=params.min_coverage)
 write_csv(result.comparison, snakemake.output.comparison)
 write_csv(result.models, snakemake.output.models)
 # Wall times go to the log, not the results, so reruns give identical files.

@@ -158,7 +158,10 @@ def results_dynamics(study: dict) -> str:
             paragraphs.append(f"With {lower_first(model['label'])}, " + "; ".join(sentences) + ".")
         elif sentences:
             paragraphs.append("; ".join(sentences).capitalize()[:1] + "; ".join(sentences)[1:] + ".")
-    paragraphs.append(f"Model fit and convergence are summarised in @tbl-model_fit. {var('fit.convergence')}")
+    fits = [(f"with {lower_first(m['label'])}, " if len(study["models"]) > 1 else "") + var(f"models.{m['id']}.fit")
+            for m in study["models"]]
+    paragraphs.append(f"Model fit and convergence are summarised in @tbl-model_fit ({'; '.join(fits)}). "
+                      f"{var('fit.convergence')}")
     return "\n\n".join(paragraphs) + "\n"
 
 

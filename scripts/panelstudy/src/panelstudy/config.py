@@ -194,6 +194,15 @@ def _hypothesis_problems(config: dict) -> list[str]:
     return problems
 
 
+def _id_map_problems(data: dict) -> list[str]:
+    """Each export id maps straight to a participant id: a map target that is itself
+    mapped would depend on the order the map is applied in."""
+    id_map = data.get("id_map", {})
+    chained = sorted(set(id_map) & set(id_map.values()))
+    return [f"data.id_map: '{key}' is mapped to '{id_map[key]}' and is itself a participant id that another "
+            "export id maps to: map every export id straight to its participant id" for key in chained]
+
+
 def _model_problems(config: dict) -> list[str]:
     model, instruments = config["model"], config["instruments"]
     arms = [arm["name"] for arm in config["data"]["arms"]]
@@ -275,7 +284,7 @@ def check_config(config: dict, schema_path: str | Path) -> None:
         files.setdefault(inst["file"], key)
         if inst["file"] in config["data"].get("ignore_files", []):
             problems.append(f"data.ignore_files: '{inst['file']}' is the file of instrument {key}")
-    problems += _process_problems(config)
+    problems += _process_problems(config) + _id_map_problems(config["data"])
     if not problems:
         problems += (_hypothesis_problems(config) + _model_problems(config) + _synthetic_problems(config)
                      + _power_problems(config))

@@ -10,7 +10,7 @@ from panelstudy import design
 from panelstudy.data_contract import contract
 from panelstudy.scoring import SCORING_KEYS, scoring
 
-__all__ = ["contract", "scoring", "simulation", "recovery", "power"]
+__all__ = ["contract", "scoring", "premodel", "simulation", "recovery", "power"]
 
 # What the synthetic trial's item generator reads of an instrument.
 SIMULATION_KEYS = ("items", "item_min", "item_max", "reverse", "score", "domains", "weeks", "rater", "arms")
@@ -29,6 +29,20 @@ def simulation(config: dict, instrument_keys=SIMULATION_KEYS) -> dict:
         "processes": [{"name": p["name"], "instruments": p["instruments"]} for p in config["processes"]],
         "model": {"waves": config["model"]["waves"]},
         "synthetic": config["synthetic"],
+    }
+
+
+def premodel(config: dict) -> dict:
+    """What the checks before any model read (panelstudy.premodel): scoring, the
+    instruments of each model as sets (which process an instrument measures does not
+    matter to them), the model's waves and arms, and the coverage floor."""
+    models = sorted({tuple(sorted(m["instruments"].values())) for m in design.models(config)})
+    return {
+        "instruments": scoring(config),
+        "models": [list(m) for m in models],
+        "waves": list(config["model"]["waves"]),
+        "arms": list(config["model"]["arms"]),
+        "min_coverage": config["model"]["min_coverage"],
     }
 
 

@@ -109,7 +109,8 @@ def reliability_table(validated: dict[str, pd.DataFrame], instruments: dict) -> 
 
     ``validated`` holds the tables as data_contract writes them (columns id, arm,
     week, rater, items). A week with fewer complete rows than k + 1 (a singular
-    covariance matrix) gets missing alpha and omega.
+    covariance matrix), or with a part that has the same value in all of them, gets
+    missing alpha and omega.
     """
     rows = []
     for key, inst in instruments.items():
@@ -120,8 +121,10 @@ def reliability_table(validated: dict[str, pd.DataFrame], instruments: dict) -> 
             k, n = parts.shape[1], parts.shape[0]
             alpha = omega = np.nan
             heywood = False
-            if n >= k + 1:
-                x = parts.to_numpy()
+            x = parts.to_numpy()
+            # A part that does not vary within the week (everyone answered 0) leaves the
+            # one-factor model undefined: like too few rows, no alpha and omega.
+            if n >= k + 1 and np.all(x.var(axis=0) > 0):
                 alpha = cronbach_alpha(x)
                 loadings, residuals = one_factor_ml(np.cov(x, rowvar=False))
                 omega = omega_from_fit(loadings, residuals)

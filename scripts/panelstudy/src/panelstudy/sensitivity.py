@@ -30,6 +30,8 @@ from panelsem.model import Matrices
 from panelsem.multigroup import fit_multigroup
 from panelsem.results import FitResult, lagged_by_group
 from panelsem.spec import LCMSR_MIN_WAVES, ModelSpec, build_riclpm
+from panelstudy.premodel import group_problems
+
 BOUNDARY_NOTE = ("restriction fixes variances at the boundary (0): the null distribution is a "
                  "chi-bar-square mixture, so this naive chi-square p is conservative")
 
@@ -122,12 +124,13 @@ def _invariant_label(name: str) -> str:
 
 
 def fit_sensitivity(wide: pd.DataFrame, constructs: dict[str, str], waves: list[int], effects,
-                    group_column: str | None = "arm", groups=None) -> SensitivityResult:
+                    group_column: str | None = "arm", groups=None, min_coverage: int = 2) -> SensitivityResult:
     """Fit every sensitivity model to the wide panel; constructs maps short name ->
     column prefix (e.g. {"A": "sai_patient_", ...}); effects: the (outcome, predictor)
     lagged effects each model reports (the hypotheses); groups: the values of
     group_column that the multigroup model compares (default all; fewer than two: not
-    fitted)."""
+    fitted); min_coverage: the participants each score and pair of scores needs within
+    each group (model.min_coverage), or the multigroup model is not estimable."""
     waves = list(waves)
     specs = {
         MAIN: build_riclpm(constructs, waves),
@@ -189,6 +192,10 @@ def fit_sensitivity(wide: pd.DataFrame, constructs: dict[str, str], waves: list[
         comparisons.append({"comparison": "multigroup: lags equal vs free across arms", "restricted": MG_EQUAL,
                             "full": MG_FREE, "note": "not fitted: it compares two or more arms (model.multigroup "
                             f"names {', '.join(groups) or 'none'})"})
+    elif small := group_problems(wide, constructs, waves, group_column, groups, min_coverage):
+        reasons = "; ".join(f"arm {group}: {reason}" for group, reason in small.items())
+        comparisons.append({"comparison": "multigroup: lags equal vs free across arms", "restricted": MG_EQUAL,
+                            "full": MG_FREE, "note": f"not estimable: {reasons}"})
     elif group_column is not None:
         try:
             in_groups = wide[wide[group_column].astype(str).isin(groups)]
