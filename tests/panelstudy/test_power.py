@@ -63,7 +63,7 @@ def test_population_vector_places_the_configured_population(planned, config):
 def test_analytic_standard_errors_agree_with_simulated_fits(planned):
     """Observed scores without attrition, 150 per arm: the mean SE of the fits is within
     5% of the analytic SE at the population values, and the empirical SD of the
-    estimates agrees with both within 3 Monte Carlo SEs (four effects, two comparisons
+    estimates agrees with both within 3 Monte Carlo SEs (three paths, two comparisons
     each: 3 rather than 1.96 keeps the family's chance of a false alarm small)."""
     r, n_per_arm = 60, 150
     spec = spec_of(planned)
