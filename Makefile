@@ -23,12 +23,17 @@ PACKAGES := scripts/panelsem scripts/panelstudy scripts/panelreport scripts/pane
 # Profile of `make cluster` (README: Running on a cluster).
 PROFILE ?= profiles/slurm
 
-.PHONY: all paper report test verify reference recovery-check venv lavaan system-deps slurm poppler quarto-check tablefit cluster crosscheck bench lint format dag lock clean
+.PHONY: all paper power report test verify reference recovery-check venv lavaan system-deps slurm poppler quarto-check tablefit cluster crosscheck bench lint format dag lock clean
 
 all: paper
 
 paper: $(STAMP)
 	$(SNAKEMAKE) $(CONFIG_ARGS)
+
+# Planning a replication (config: power): Monte Carlo and analytic power of the hypotheses
+# for a planned trial, and the document manuscript/_build/planning.{html,pdf,docx}.
+power: $(STAMP)
+	$(SNAKEMAKE) power $(CONFIG_ARGS)
 
 # Reviewers: rebuild everything from the raw data, then check every reported number
 # against the committed reference (config: verification). Fails on any drift.
@@ -122,6 +127,7 @@ bench: $(STAMP)
 	$(BIN)/python -m paneltools.bench_fiml
 	$(BIN)/python -m paneltools.bench_bootstrap
 	$(BIN)/python -m paneltools.bench_indicators
+	$(BIN)/python -m paneltools.bench_power
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

@@ -321,8 +321,14 @@ def mutated(config, path):
         other = "to" if path.endswith(".from") else "from"
         put(out, path, next(n for n in names if n != value and
                             ((n, hypothesis[other]) if other == "to" else (hypothesis[other], n)) not in taken))
-    elif path in ("study.outcome", "synthetic.missingness.driver"):
+    elif path in ("study.outcome", "synthetic.missingness.driver", "power.attrition.driver"):
         put(out, path, next(n for n in reversed(names) if n != value))
+    elif path == "power.n_per_arm":
+        put(out, path, [*value, max(value) + 50])
+    elif path == "power.simulate":
+        put(out, path, "scores" if value == "items" else "items")
+    elif path == "verification.documents":
+        put(out, path, ["paper", "planning"])
     elif path.endswith(".sign"):
         put(out, path, "negative" if value == "positive" else "positive")
     elif path.startswith("hypotheses.") and path.endswith(".instruments"):
@@ -502,6 +508,10 @@ def rules_reading(path, config):
         return {"recovery_chunk", "recovery", "variables"}
     if parts[0] == "privacy":
         return {"tables", "variables"}
+    if parts[0] == "power":
+        return set()  # `make power` only: neither `all` nor the paper's reported values need its rules
+    if path == "verification.documents":  # the planning document's numbers join the reported values
+        return {"reported_values", "power_population", "power_analytic", "power_chunk", "power_summary"}
     if path == "verification.exclude":
         return {"reported_values"}
     if parts[0] == "verification":

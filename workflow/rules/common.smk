@@ -20,6 +20,8 @@ INSTRUMENTS = list(config["instruments"])
 PARCELLED = [key for key, inst in config["instruments"].items() if "parcels" in inst]
 MODELS = {model["id"]: model for model in design.models(config)}
 CHAINS = design.chains(config)
+# The planned trial of `make power` (workflow/rules/power.smk).
+POWER = params.power(config)
 SYNTHETIC = config["data"]["source"] == "synthetic"
 RAW_DIR = "resources/synthetic/raw" if SYNTHETIC else config["data"]["raw_dir"]
 # Same pins as requirements.txt, plus Quarto and lavaan; used with --sdm conda.
@@ -241,6 +243,21 @@ def render_inputs(article, figures=()):
     set recorded at the first build is the one a later run sees."""
     found = {str(path) for path in manuscript_inputs(MANUSCRIPT_DIR, article)}
     return sorted(found | set(LUA_FILTERS) | set(figures))
+
+
+def power_part(*keys):
+    """The sections of the planned trial that a power rule uses."""
+    return {key: POWER[key] for key in keys}
+
+
+def reported_tables(*table_rules):
+    """The results tables (CSV) among the outputs of these rules."""
+    return sorted(
+        path
+        for table_rule in table_rules
+        for path in table_rule.output
+        if path.startswith("results/tables/") and path.endswith(".csv")
+    )
 
 
 def report_figure(name, category, subcategory, label):

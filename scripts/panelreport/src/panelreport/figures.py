@@ -309,3 +309,35 @@ def plot_recovery(summary: pd.DataFrame, band: tuple[float, float], png_path, sv
     handles += right.get_legend_handles_labels()[0][:1]
     fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False, fontsize=7)
     save(fig, png_path, svg_path)
+
+
+def plot_power(summary: pd.DataFrame, curves: dict[str, tuple[np.ndarray, np.ndarray]], titles: dict[str, str],
+               target: float, png_path, svg_path) -> None:
+    """Power against participants per arm, one panel per effect: Monte Carlo estimates
+    with their 95% Monte Carlo intervals (power_low, power_high), the analytic curve
+    (curves: effect -> (n per arm, power)) and the target line."""
+    sns.set_theme(style="whitegrid", context="paper")
+    effects = list(dict.fromkeys(summary["parameter"]))
+    columns = min(len(effects), 2)
+    rows = -(-len(effects) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(FIGURE_WIDTH_IN, 2.3 * rows + 0.6), sharex=True, sharey=True,
+                             layout="constrained", squeeze=False)
+    for ax in axes.flat[len(effects):]:
+        ax.set_visible(False)
+    for ax, effect in zip(axes.flat, effects):
+        rows_of = summary[summary["parameter"] == effect]
+        n, power = rows_of["n_per_arm"].to_numpy(float), rows_of["power"].to_numpy(float)
+        err = np.vstack([power - rows_of["power_low"].to_numpy(float), rows_of["power_high"].to_numpy(float) - power])
+        ax.axhline(target, color="0.3", lw=0.8, ls="--", label=f"{target:.0%} power")
+        ax.plot(*curves[effect], color="#de8f05", lw=1.4, label="analytic (expected information)")
+        ax.errorbar(n, power, yerr=err, fmt="o", ms=4, color="#0173b2", capsize=2,
+                    label="Monte Carlo (95% interval)", zorder=3)
+        ax.set_title(titles[effect], fontsize=8)
+        ax.set_ylim(-0.02, 1.02)
+    for ax in axes[-1]:
+        ax.set_xlabel("Participants per arm")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("Power")
+    fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="outside lower center", ncol=3, frameon=False,
+               fontsize=7)
+    save(fig, png_path, svg_path)

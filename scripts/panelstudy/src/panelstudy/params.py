@@ -11,7 +11,7 @@ from panelstudy.data_contract import contract
 from panelstudy.scoring import SCORING_KEYS, scoring
 
 __all__ = ["contract", "scoring", "premodel", "simulation", "recovery", "pseudo_true", "recovery_settings",
-           "parcelling"]
+           "parcelling", "power"]
 
 # What the synthetic trial's item generator reads of an instrument.
 SIMULATION_KEYS = ("items", "item_min", "item_max", "reverse", "score", "domains", "weeks", "rater", "arms")
@@ -97,4 +97,48 @@ def pseudo_true(config: dict) -> dict:
         "constructs": design.primary_model(config)["constructs"],
         "models": {m["id"]: m["constructs"] for m in design.models(config)},
         "chains": [{"parameters": c["parameters"]} for c in design.chains(config)],
+    }
+
+
+def power(config: dict) -> dict:
+    """The planned trial of the power analysis (config `power`), and how each replication
+    analyses it: the synthetic population with the planned effects, attrition, waves and
+    arms (those that enter the models), measured with each process's first instrument at
+    every planned wave, scored like the main data and fitted with the primary model.
+    `effects`: the hypotheses tested in the primary model, one per parameter, with the
+    sign expected on the score scale."""
+    planned = config["power"]
+    first = config["model"]["waves"][0]
+    waves = list(range(first, first + planned["waves"]))
+    keys = [p["instruments"][0] for p in config["processes"]]
+    instrument_keys = [k for k in dict.fromkeys((*SCORING_KEYS, *SIMULATION_KEYS)) if k != "arms"]
+    instruments = {}
+    for key in keys:
+        inst = pick(config["instruments"][key], instrument_keys)
+        # Weeks before the first wave stay: the driver's baseline, which dropout depends on.
+        inst["weeks"] = [w for w in inst["weeks"] if w < first] + waves
+        instruments[key] = inst
+    synthetic = {**config["synthetic"], **planned["population"],
+                 "missingness": {**config["synthetic"]["missingness"], **planned["attrition"]}}
+    primary = design.primary_model(config)
+    effects = {}
+    for test in design.tests(config):
+        if test["model"] == primary["id"]:
+            name = "*".join(test["parameters"])
+            effects.setdefault(name, {"name": name, "label": test["label"], "kind": test["kind"],
+                                      "parameters": test["parameters"], "score_sign": test["score_sign"]})
+    return {
+        "seed": config["seed"],
+        "data": {"columns": config["data"]["columns"], "arms": list(config["model"]["arms"]), "ignore_columns": []},
+        "instruments": instruments,
+        "processes": [{"name": p["name"], "instruments": p["instruments"][:1]} for p in config["processes"]],
+        "model": {"waves": waves, "arms": list(config["model"]["arms"])},
+        "synthetic": synthetic,
+        "constructs": primary["constructs"],
+        "effects": list(effects.values()),
+        "sizes": sorted(planned["n_per_arm"]),
+        "replications": planned["replications"],
+        "alpha": planned["alpha"],
+        "simulate": planned["simulate"],
+        "draws": config["monte_carlo"]["draws"],
     }
