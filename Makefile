@@ -23,12 +23,17 @@ PACKAGES := scripts/panelsem scripts/panelstudy scripts/panelreport scripts/pane
 # Profile of `make cluster` (README: Running on a cluster).
 PROFILE ?= profiles/slurm
 
-.PHONY: all paper report test verify reference venv lavaan system-deps slurm poppler quarto-check tablefit cluster crosscheck bench lint format dag lock clean
+.PHONY: all paper power report test verify reference recovery-check venv lavaan system-deps slurm poppler quarto-check tablefit cluster crosscheck bench lint format dag lock clean
 
 all: paper
 
 paper: $(STAMP)
 	$(SNAKEMAKE) $(CONFIG_ARGS)
+
+# Planning a replication (config: power): Monte Carlo and analytic power of the hypotheses
+# for a planned trial, and the document manuscript/_build/planning.{html,pdf,docx}.
+power: $(STAMP)
+	$(SNAKEMAKE) power $(CONFIG_ARGS)
 
 # Reviewers: rebuild everything from the raw data, then check every reported number
 # against the committed reference (config: verification). Fails on any drift.
@@ -39,6 +44,15 @@ verify: $(STAMP)
 reference: $(STAMP)
 	$(SNAKEMAKE) results/verification/reported.csv $(CONFIG_ARGS)
 	$(BIN)/python -m panelreport.verification results/verification/reported.csv $(CONFIG_FILES)
+
+# The larger recovery study (config recovery.check: 500 replications by default), in
+# RECOVERY_JOBS scattered jobs: fails unless the coverage of every lagged effect's Wald
+# interval against its pseudo-true value lies in the binomial 95% band.
+RECOVERY_JOBS ?= 10
+recovery-check: $(STAMP)
+	$(SNAKEMAKE) results/recovery/check/verdict.txt --set-scatter recovery=$(RECOVERY_JOBS) $(CONFIG_ARGS)
+	@cat results/recovery/check/verdict.txt
+	@! grep -q '^FAIL' results/recovery/check/verdict.txt
 
 # Self-contained HTML of the figures and tables with captions, after `make paper`.
 report: $(STAMP)
@@ -112,6 +126,8 @@ bench: $(STAMP)
 	$(BIN)/python -m paneltools.bench_cli
 	$(BIN)/python -m paneltools.bench_fiml
 	$(BIN)/python -m paneltools.bench_bootstrap
+	$(BIN)/python -m paneltools.bench_indicators
+	$(BIN)/python -m paneltools.bench_power
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

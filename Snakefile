@@ -12,11 +12,13 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
-# Jobs the bootstrap and the recovery study are split into. Results do not depend on
-# them, so they are execution settings: `--set-scatter bootstrap=32 recovery=32`.
+# Jobs the bootstrap and the recovery study are split into, and the power analysis per
+# sample size. Results do not depend on them, so they are execution settings:
+# `--set-scatter bootstrap=32 recovery=32 power=16`.
 scattergather:
     bootstrap=4,
     recovery=4,
+    power=4,
 
 
 # Under a cluster executor these run on the submitting host, not as jobs: a file copy,
@@ -33,11 +35,13 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/truth.smk"
 include: "workflow/rules/measurement.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/recovery.smk"
 include: "workflow/rules/manuscript.smk"
+include: "workflow/rules/power.smk"
 include: "workflow/rules/verification.smk"
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / ".test" / "small" / "config.yaml"
@@ -53,6 +54,13 @@ def pytest_runtest_setup(item):
             pytest.skip(f"needs {name}: {reason}")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def one_blas_thread():
+    """One BLAS thread per test process, as Snakemake gives every job: xdist already runs
+    a process per core, and threaded BLAS on top slows the engine's many small matrix
+    products by an order of magnitude on a busy machine."""
+    with threadpool_limits(1):
+        yield
 def _module(path: Path):
     """A helper module of the tests by path (test modules are imported by path too)."""
     spec = importlib.util.spec_from_file_location(path.stem, path)

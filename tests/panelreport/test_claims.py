@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from panelreport.claims import NOT_CONVERGED, adjusted, claims_table, verdict
+from panelreport.claims import NOT_CONVERGED, adjusted, claims_display, claims_table, verdict
 from panelstudy import design
 
 
@@ -84,16 +84,32 @@ def test_no_number_from_a_model_that_did_not_converge(config):
     assert table.loc[0, "p adjusted"] == ".004"
 
 
-def test_truth_only_for_the_model_the_population_defines(config):
+def pseudo_truth(values: dict) -> dict:
+    """truth.json's pseudo_true section: model -> parameter -> pseudo-true value."""
+    return {"models": {model: {"observed scores": {name: {"pseudo_true": v} for name, v in params.items()}}
+                       for model, params in values.items()}}
+
+
+def test_latent_values_only_for_the_model_the_population_defines(config):
     truth = {"processes": ["alliance", "regulation", "depression"],
              "instruments": {"alliance": "sai_patient", "regulation": "ersq", "depression": "qids"},
-             "lagged_effects": [[0.3, 0, 0], [0.12, 0.3, 0], [-0.61, -0.2, 0.3]]}
+             "lagged_effects": [[0.3, 0, 0], [0.12, 0.3, 0], [-0.61, -0.2, 0.3]],
+             "pseudo_true": pseudo_truth({
+                 "sai_patient": {"b_D_A": -0.45, "b_D_E": -0.15, "b_E_A": 0.105, "b_E_A*b_D_E": 0.105 * -0.15},
+                 "sai_therapist": {"b_D_A": -0.25}})}
     table = run(config, {"sai_patient": (-0.5, -0.6, 0.1, 0.001), "sai_therapist": (-0.2, -0.6, 0.03, 0.3)},
                 truth=truth)
-    assert table.loc[0, "True value"] == -0.61 and table.loc[0, "CI covers truth"] == "NO"  # [-0.6, -0.4]
-    assert table.loc[2, "True value"] == -0.2 and table.loc[2, "CI covers truth"] == "NO"  # [-0.7, -0.5]
-    assert table.loc[3, "True value"] == 0.12 and table.loc[3, "CI covers truth"] == "NO"  # [0.09, 0.11]
-    assert table.loc[4, "True value"] == pytest.approx(0.12 * -0.2)
-    assert pd.isna(table.loc[1, "True value"]) and table.loc[1, "CI covers truth"] == ""
-    assert "True value" not in run(config, {"sai_patient": (-0.5, -0.6, 0.1, 0.001),
-                                            "sai_therapist": (-0.2, -0.6, 0.03, 0.3)})
+    assert table.loc[0, "Latent value"] == -0.61 and table.loc[0, "CI covers latent"] == "NO"  # [-0.6, -0.4]
+    assert table.loc[2, "Latent value"] == -0.2 and table.loc[2, "CI covers latent"] == "NO"  # [-0.7, -0.5]
+    assert table.loc[3, "Latent value"] == 0.12 and table.loc[3, "CI covers latent"] == "NO"  # [0.09, 0.11]
+    assert table.loc[4, "Latent value"] == pytest.approx(0.12 * -0.2)
+    # The therapist-rated model has no latent value, and a pseudo-true value like the others.
+    assert pd.isna(table.loc[1, "Latent value"]) and table.loc[1, "CI covers latent"] == ""
+    assert table.loc[1, "Pseudo-true value"] == -0.25 and table.loc[1, "CI covers pseudo-true"] == "yes"  # [-0.3, -0.1]
+    assert list(table["CI covers pseudo-true"]) == ["yes", "yes", "NO", "yes", "NO"]
+    shown = claims_display(table)
+    assert shown.loc[1, "Latent value (covered)"] == "n/a"
+    assert shown.loc[0, "Latent value (covered)"] == "-0.610 (NO)"
+    assert shown.loc[0, "Pseudo-true value (covered)"] == "-0.450 (yes)"
+    plain = run(config, {"sai_patient": (-0.5, -0.6, 0.1, 0.001), "sai_therapist": (-0.2, -0.6, 0.03, 0.3)})
+    assert "Latent value" not in plain and "Pseudo-true value" not in claims_display(plain)

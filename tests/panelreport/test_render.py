@@ -9,7 +9,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from panelreport.render import ManuscriptError, expand, manuscript_inputs, render, typst_source
+from panelreport.render import (ManuscriptError, built_documents, expand, manuscript_inputs, render, typst_source,
+                                variables_path)
 
 DEMO = Path(__file__).parent / "manuscript_demo"
 
@@ -205,6 +206,23 @@ def test_manuscript_inputs_lists_generated_files_before_they_exist(tmp_path):
     (demo / "_variables.yml").unlink()
     inputs = {p.relative_to(demo).as_posix() for p in manuscript_inputs(demo)}
     assert {"_variables.yml", "_generated/tables/paths.md", "_generated/figures/paths.png"} <= inputs
+
+
+def test_a_document_can_name_its_own_variables_file(tmp_path):
+    """A document that another target builds reads its values from its own file, and
+    lists that file, not the project's, among its inputs."""
+    demo = copy_demo(tmp_path / "demo")
+    write(demo / "plan.qmd", '---\ntitle: "Plan"\nvariables-file: _generated/plan/values.yml\n---\n\n'
+                             "The plan needs {{< var plan.n >}} participants.\n")
+    assert built_documents(demo) == ["index.qmd"]
+    write(demo / "_generated/plan/values.yml", "plan:\n  n: 4711\n")
+    assert variables_path(demo, "plan.qmd") == demo / "_generated/plan/values.yml"
+    assert built_documents(demo) == ["index.qmd", "plan.qmd"]
+    inputs = {p.relative_to(demo).as_posix() for p in manuscript_inputs(demo, "plan.qmd")}
+    assert "_generated/plan/values.yml" in inputs and "_variables.yml" not in inputs
+    out = render(demo, tmp_path / "out", formats=("html",), engine="pandoc", article="plan.qmd")
+    html = out["html"].read_text()
+    assert "The plan needs 4711 participants." in html and "variables-file" not in html
 
 
 def write(path: Path, text: str) -> Path:

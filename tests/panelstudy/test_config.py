@@ -56,6 +56,20 @@ def test_the_template_and_the_second_trial_are_valid(repo_root, path):
         (lambda c: c["instruments"]["qids"]["domains"]["mood"].append("qids99"), "instruments.qids.domains.mood: 'qids99' is not one of its items"),
         (lambda c: c["synthetic"]["intercept_correlation"][0].__setitem__(1, 0.9), "synthetic.intercept_correlation: must be symmetric"),
         (lambda c: c["model"].update(waves=[1, 2, 11]), "model.waves: weeks [11] are not in the schedule of sai_patient"),
+        (lambda c: c["instruments"]["ersq"]["parcels"][0].append("ersq2"), "item(s) ['ersq2'] are in more than one parcel"),
+        (lambda c: c["instruments"]["ersq"].pop("parcels"),
+         "recovery.indicator_replications: the multiple-indicator model needs parcels, and instrument(s) ersq state none"),
+        (lambda c: c["recovery"].update(indicator_replications=200), "recovery.indicator_replications: 200 exceeds its"),
+        (lambda c: c["power"]["attrition"].update(driver="mood"), "power.attrition.driver: 'mood' is not a process"),
+        (lambda c: c["power"]["population"].update(lagged_effects=[[0.3, 0.1], [0.1, 0.3]]),
+         "power.population.lagged_effects: must be 3 x 3"),
+        (lambda c: c["power"]["population"].update(lagged_effects=[[1.2, 0, 0], [0, 0.3, 0], [0, 0, 0.3]]),
+         "power.population.lagged_effects: largest |eigenvalue| must be below 1"),
+        (lambda c: c["power"]["population"].update(innovation_sd=[1, 1]), "power.population.innovation_sd: needs 3 values"),
+        (lambda c: c["power"]["population"].update(item_offset_sd=0.1), "'item_offset_sd' was unexpected"),
+        (lambda c: c["power"].update(simulate="latent"), "power.simulate: 'latent' is not one of ['items', 'scores']"),
+        (lambda c: c["power"].update(n_per_arm=[5, 50]), "power.n_per_arm.0: 5 is less than the minimum of 10"),
+        (lambda c: c["verification"].update(documents=["papers"]), "verification.documents.0: 'papers' is not one of"),
     ],
 )
 def test_bad_value_is_named(config, mutate, named):
@@ -81,6 +95,15 @@ def test_a_retired_key_says_what_replaces_it(config):
     with pytest.raises(ConfigError) as caught:
         check_config(config, SCHEMA)
     assert "bootstrap.chunks: removed" in str(caught.value) and "--set-scatter bootstrap=N" in str(caught.value)
+
+
+def test_a_schema_2_config_from_before_make_power_says_what_to_add(config):
+    del config["power"]
+    del config["verification"]["documents"]
+    with pytest.raises(ConfigError) as err:
+        check_config(config, SCHEMA)
+    assert "power: missing; planning a replication (`make power`) reads it: copy the `power` section" in str(err.value)
+    assert "verification.documents: missing; `[paper]` checks the paper's numbers as before" in str(err.value)
 
 
 def test_a_schema_1_config_says_how_to_migrate(config):

@@ -8,8 +8,10 @@ import pytest
 
 from panelreport.recovery_report import recovery_table
 from panelstudy import params
+from panelreport.recovery_report import check_verdict
+from panelstudy.design import INDICATORS, OBSERVED
 from panelstudy.recovery import (chain_name, coverage_band, lagged_labels, parameter_label, population_values,
-                                 run_replications, scatter_indices, summarise)
+                                 run_replications, scatter_indices, summarise, targets)
 
 SHORTS = ["A", "E", "D"]
 NAMES = {"A": "alliance", "E": "regulation", "D": "depression"}
@@ -40,24 +42,55 @@ def test_parameter_labels_name_the_processes():
     assert parameter_label("b_E_A*b_D_E", NAMES) == "alliance → regulation → depression"
 
 
+def by_hand_results(rows, analysis=OBSERVED):
+    return pd.DataFrame([{"replication": i, "seed": i, "analysis": analysis, "converged": c, "parameter": "b_D_A",
+                          "method": "Wald", "estimate": e, "se": 0.1, "lower": lo, "upper": up,
+                          "bootstrap_not_converged": np.nan}
+                         for i, (e, lo, up, c) in enumerate(rows)])
+
+
 def test_summary_statistics_by_hand():
     rows = [
-        # estimate, lower, upper, converged: truth 1.0 is inside the 1st and 3rd interval only
+        # estimate, lower, upper, converged: 1.0 is inside the 1st and 3rd interval only, 1.1 inside the 2nd and 3rd
         (0.9, 0.8, 1.05, True), (1.1, 1.02, 1.2, True), (1.3, 0.95, 1.6, True), (50.0, 49, 51, False),
     ]
-    results = pd.DataFrame([{"replication": i, "seed": i, "converged": c, "parameter": "b_D_A", "method": "Wald",
-                             "estimate": e, "se": 0.1, "lower": lo, "upper": up, "bootstrap_not_converged": np.nan}
-                            for i, (e, lo, up, c) in enumerate(rows)])
-    out = summarise(results, {"b_D_A": 1.0}, NAMES).iloc[0]
+    out = summarise(by_hand_results(rows), {(OBSERVED, "b_D_A"): {"latent": 1.0, "pseudo_true": 1.1}}, NAMES).iloc[0]
     assert out["replications"] == 3 and out["not_converged"] == 1
-    assert out["bias"] == pytest.approx(0.1)
-    assert out["relative_bias"] == pytest.approx(0.1)
-    assert out["rmse"] == pytest.approx(np.sqrt((0.01 + 0.01 + 0.09) / 3))
+    assert out["latent"] == 1.0 and out["pseudo_true"] == 1.1
+    assert out["bias_latent"] == pytest.approx(0.1) and out["bias_pseudo_true"] == pytest.approx(0.0)
+    assert out["relative_bias_latent"] == pytest.approx(0.1)
+    assert out["rmse_latent"] == pytest.approx(np.sqrt((0.01 + 0.01 + 0.09) / 3))
+    assert out["rmse_pseudo_true"] == pytest.approx(np.sqrt((0.04 + 0.0 + 0.04) / 3))
     assert out["empirical_sd"] == pytest.approx(0.2)
-    assert out["standardised_bias"] == pytest.approx(0.5)
-    assert out["coverage"] == pytest.approx(2 / 3)
-    assert out["coverage_mcse"] == pytest.approx(np.sqrt(2 / 9 / 3))
+    assert out["standardised_bias_latent"] == pytest.approx(0.5)
+    assert out["coverage_latent"] == pytest.approx(2 / 3) and out["coverage_pseudo_true"] == pytest.approx(2 / 3)
+    assert out["coverage_latent_mcse"] == pytest.approx(np.sqrt(2 / 9 / 3))
     assert out["mean_width"] == pytest.approx((0.25 + 0.18 + 0.65) / 3)
+
+
+def test_targets_take_the_complete_data_limit_of_the_indicator_model():
+    table = pd.DataFrame([
+        {"model": "m", "analysis": OBSERVED, "parameter": "b_D_A", "latent": -0.6, "pseudo_true": -0.5,
+         "complete_data": -0.49},
+        {"model": "m", "analysis": INDICATORS, "parameter": "b_D_A", "latent": -0.6, "pseudo_true": np.nan,
+         "complete_data": -0.61},
+        {"model": "other", "analysis": OBSERVED, "parameter": "b_D_A", "latent": np.nan, "pseudo_true": -0.3,
+         "complete_data": -0.3},
+    ])
+    assert targets(table, "m") == {(OBSERVED, "b_D_A"): {"latent": -0.6, "pseudo_true": -0.5},
+                                   (INDICATORS, "b_D_A"): {"latent": -0.6, "pseudo_true": -0.61}}
+
+
+def test_the_check_passes_inside_the_band_only():
+    """500 replications: the band is 93.1% to 96.9%; 470 of 500 covered is 94%."""
+    target = {(OBSERVED, "b_D_A"): {"latent": 2.0, "pseudo_true": 1.0}}
+    inside = [(1.0, 0.9, 1.1, True)] * 470 + [(1.3, 1.2, 1.4, True)] * 30
+    lines, ok = check_verdict(summarise(by_hand_results(inside), target, NAMES))
+    assert ok and lines[1].startswith("PASS alliance → depression: 0.940") and lines[-1].startswith("CHECKED: 1 of 1")
+    assert "band 0.931 to 0.969" in lines[0]
+    short = [(1.0, 0.9, 1.1, True)] * 460 + [(1.3, 1.2, 1.4, True)] * 40
+    lines, ok = check_verdict(summarise(by_hand_results(short), target, NAMES))
+    assert not ok and lines[1].startswith("FAIL") and lines[-1].startswith("FAILED")
 
 
 def test_coverage_band():
@@ -69,8 +102,16 @@ def test_coverage_band():
 
 @pytest.fixture
 def small_config(config):
-    """What the recovery rule hands each chunk."""
+    """What the recovery rule hands each chunk: the multiple-indicator model in the first replication."""
+    config["recovery"]["indicator_replications"] = 1
     return params.recovery(config)
+
+
+def reference_values(design):
+    """Latent values as both references: enough for the shape of the summary."""
+    values = population_values(np.array(design["synthetic"]["lagged_effects"]), SHORTS, CHAINS)
+    return {(analysis, name): {"latent": v, "pseudo_true": v} for analysis in (OBSERVED, INDICATORS)
+            for name, v in values.items()}
 
 
 def test_replications_do_not_depend_on_how_they_are_scattered(small_config):
@@ -86,9 +127,10 @@ def test_replications_do_not_depend_on_how_they_are_scattered(small_config):
     assert together["converged"].all()
     wald = together[together["method"] == "Wald"]
     assert np.allclose(wald["upper"] - wald["estimate"], wald["estimate"] - wald["lower"])
-    truth = population_values(np.array(small_config["synthetic"]["lagged_effects"]), SHORTS, CHAINS)
-    table = recovery_table(summarise(together, truth, NAMES))
-    assert len(table) == len(LAGGED) + 2
+    table = recovery_table(summarise(together, reference_values(small_config), NAMES))
+    # The multiple-indicator model in the first replication: its lagged effects and the Monte Carlo interval.
+    assert len(table) == len(LAGGED) + 2 + len(LAGGED) + 1
+    assert set(together.loc[together["replication"] == 1, "analysis"]) == {OBSERVED}
 
 
 def test_a_replication_that_does_not_converge_is_kept_and_flagged(small_config, monkeypatch):
@@ -106,6 +148,5 @@ def test_a_replication_that_does_not_converge_is_kept_and_flagged(small_config, 
     rows = run_replications(small_config, [3], bootstrap=10, draws=5000, progress=False)
     assert len(rows) == len(LAGGED) + 2 and not rows["converged"].any()
     assert rows[["lower", "upper"]].isna().all().all()
-    truth = population_values(np.array(small_config["synthetic"]["lagged_effects"]), SHORTS, CHAINS)
-    summary = summarise(pd.concat([rows, converged]), truth, NAMES)
+    summary = summarise(pd.concat([rows, converged]), reference_values(small_config), NAMES)
     assert (summary["not_converged"] == 1).all() and (summary["replications"] == 1).all()

@@ -123,7 +123,9 @@ def test_comparison_table_by_hand(small_run):
         "RI-CLPM vs LCM-SR": (2 * k) * (2 * k + 1) // 2 - k * (k + 1) // 2,
         "multigroup: lags equal vs free across arms": k * k * (2 - 1),
     }
-    assert list(cmp.index) == list(expected_df)
+    assert list(cmp.index) == [*expected_df, sensitivity.MI_COMPARISON]
+    assert cmp.loc[sensitivity.MI_COMPARISON, "note"].startswith("not fitted")
+    cmp = cmp.loc[list(expected_df)]
     n = 300
     for name, row in cmp.iterrows():
         assert row["df_diff"] == expected_df[name] == row["npar_full"] - row["npar_restricted"]
@@ -220,13 +222,14 @@ def test_rule_script(small_panel, tmp_path, repo_root):
     snake = SimpleNamespace(
         input=SimpleNamespace(wide=str(path)),
         params=SimpleNamespace(constructs={"A": "alli_", "E": "emo_"}, waves=W5, effects=[["E", "A"]],
-                               arms=["ICBT", "IPDT"], multigroup=["ICBT", "IPDT"], min_coverage=10, se="robust"),
+                               arms=["ICBT", "IPDT"], multigroup=["ICBT", "IPDT"], min_coverage=10,
+                               indicators=None, se="robust"),
         output=SimpleNamespace(**{k: str(v) for k, v in out.items()}),
         log=[str(tmp_path / "log.txt")],
     )
     runpy.run_path(str(repo_root / "workflow" / "scripts" / "sensitivity.py"), init_globals={"snakemake": snake})
     comparison = pd.read_csv(out["comparison"])
-    assert len(comparison) == 4 and comparison["chisq_diff"].notna().all()
+    assert len(comparison) == 5 and comparison["chisq_diff"].notna().sum() == 4
     models = pd.read_csv(out["models"])
     assert len(models) == 9 and "RI-CLPM, standard SEs" in set(models["model"])
     log = (tmp_path / "log.txt").read_text()
@@ -241,6 +244,27 @@ def test_multigroup_needs_two_arms(small_panel):
     row = cmp.loc["multigroup: lags equal vs free across arms"]
     assert row["note"].startswith("not fitted") and "names ICBT" in row["note"] and pd.isna(row["chisq_diff"])
     assert cmp.loc["RI-CLPM vs CLPM", "chisq_diff"] > 0
+
+
+def test_indicator_models_weak_against_strong():
+    """Scores and their parcels from one simulated panel: the multiple-indicator models
+    join the set, with the likelihood-ratio test of strong against weak invariance."""
+    parcels = ws.simulate_indicators(n=300, waves=5, constructs=AE, indicators=3, seed=5).assign(arm="ICBT")
+    prefixes = ws.indicator_prefixes(AE, 3)
+    wide = pd.DataFrame({f"{prefix}{t}": parcels[[f"{p}{t}" for p in prefixes[k]]].mean(axis=1)
+                         for k, prefix in AE.items() for t in W5}).assign(arm="ICBT")
+    run = sensitivity.fit_sensitivity(wide, AE, W5, [("E", "A")], group_column=None, parcels=parcels,
+                                      indicators=prefixes)
+    row = run.comparison.set_index("comparison").loc[sensitivity.MI_COMPARISON]
+    assert row["df_diff"] == 2 * 3 * 5 - 2 * 3 - 2 * 4 and row["chisq_diff"] > -1e-6
+    models = run.models.set_index("model")
+    assert models.loc[[sensitivity.MI_WEAK, sensitivity.MI_STRONG], "converged"].all()
+    weak = run.fits[sensitivity.MI_WEAK]
+    assert models.loc[sensitivity.MI_WEAK, "b_E_A"] == pytest.approx(weak.params[weak.param_names.index("b_E_A")])
+    # The parcels' error is modelled: the autoregression is nearer the simulated 0.3 than the scores' is.
+    lag = {name: run.fits[name].params[run.fits[name].param_names.index("b_A_A")]
+           for name in (sensitivity.MAIN, sensitivity.MI_WEAK)}
+    assert abs(lag[sensitivity.MI_WEAK] - 0.3) < abs(lag[sensitivity.MAIN] - 0.3)
 
 
 def test_an_arm_too_small_for_the_multigroup_model(small_panel):

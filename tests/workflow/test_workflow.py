@@ -43,6 +43,13 @@ def test_paper_is_built(built, small):
     assert patient["indirect"]["b_E_A__b_D_E"] in html
     claims = (built / "results" / "tables" / "claims.csv").read_text()
     assert claims.count("\n") == 1 + len(small["hypotheses"]["paths"]) + 2 and "supported" in claims
+    # Latent and pseudo-true values beside each other; the therapist-rated model has no latent value.
+    truth = json.loads((built / "resources" / "synthetic" / "truth.json").read_text())
+    therapist = truth["pseudo_true"]["models"]["sai_therapist"]["observed scores"]["b_D_A"]
+    assert therapist["latent"] is None and therapist["pseudo_true"] < 0
+    assert truth["pseudo_true"]["n"] == 2 * small["pseudo_true"]["n_per_arm"]
+    shown = (built / "manuscript" / "_generated" / "tables" / "claims.md").read_text()
+    assert "Latent value (covered)" in shown and "Pseudo-true value (covered)" in shown and "| n/a |" in shown
     replicates = (built / "results" / "bootstrap" / "riclpm_sai_patient" / "replicates.csv").read_text()
     assert replicates.count("\n") == 1 + small["bootstrap"]["replications"]
     assert variables["provenance"]["commit"] in html or "not a git checkout" in html
@@ -57,13 +64,15 @@ def test_supplement_reports_the_recovery_study(built, small):
     assert variables["replications"] == small["recovery"]["replications"]
     assert variables["bootstrap"] == small["recovery"]["bootstrap"]
     html = " ".join((build / "supplement.html").read_text().split())
-    for key in ("lagged", "indirect", "precision", "convergence"):
+    for key in ("lagged", "indirect", "precision", "convergence", "indicators"):
         assert variables[key] in html, key
-    assert 'id="tbl-recovery"' in html and 'id="fig-recovery"' in html
+    assert 'id="tbl-recovery"' in html and 'id="fig-recovery"' in html and 'id="tbl-pseudo_true"' in html
     table = (built / "results" / "tables" / "recovery.csv").read_text().splitlines()
-    assert len(table) == 1 + 9 + 2  # nine lagged effects, the indirect effect with two intervals
+    # Scores: nine lagged effects, the indirect effect with two intervals; indicators: nine, and one.
+    assert len(table) == 1 + 9 + 2 + 9 + 1
     replications = (built / "results" / "recovery" / "replications.csv").read_text().splitlines()
-    assert len(replications) == 1 + small["recovery"]["replications"] * (9 + 2)
+    assert len(replications) == (1 + small["recovery"]["replications"] * (9 + 2)
+                                 + small["recovery"]["indicator_replications"] * (9 + 1))
     pdf_text = " ".join(page.extract_text() for page in PdfReader(build / "supplement.pdf").pages)
     assert "Supplement" in pdf_text and re.search(r"Table\s+1", pdf_text)
 
@@ -276,6 +285,14 @@ def rename_arm(config, old, new):
         config["model"][key] = [new if a == old else a for a in config["model"][key]]
 
 
+def rehome(inst, item, neighbour):
+    """Put item in the parcel of `neighbour` (a domain's items must share a parcel)."""
+    for parcel in inst["parcels"]:
+        if item in parcel:
+            parcel.remove(item)
+    next(parcel for parcel in inst["parcels"] if neighbour in parcel).append(item)
+
+
 def mutated(config, path):
     """config with `path` changed (and what it needs with it to stay valid)."""
     out = copy.deepcopy(config)
@@ -304,8 +321,14 @@ def mutated(config, path):
         other = "to" if path.endswith(".from") else "from"
         put(out, path, next(n for n in names if n != value and
                             ((n, hypothesis[other]) if other == "to" else (hypothesis[other], n)) not in taken))
-    elif path in ("study.outcome", "synthetic.missingness.driver"):
+    elif path in ("study.outcome", "synthetic.missingness.driver", "power.attrition.driver"):
         put(out, path, next(n for n in reversed(names) if n != value))
+    elif path == "power.n_per_arm":
+        put(out, path, [*value, max(value) + 50])
+    elif path == "power.simulate":
+        put(out, path, "scores" if value == "items" else "items")
+    elif path == "verification.documents":
+        put(out, path, ["paper", "planning"])
     elif path.endswith(".sign"):
         put(out, path, "negative" if value == "positive" else "positive")
     elif path.startswith("hypotheses.") and path.endswith(".instruments"):
@@ -329,22 +352,34 @@ def mutated(config, path):
         put(out, path, ["completed_at"])
     elif path == "data.id_map":
         put(out, path, {"X001": "P001"})
-    elif path.endswith(".score") and value == "mean":
-        inst.update(score="domains", domains={"all": list(inst["items"])}, min_domains=1)
+    elif path.endswith(".score") and value == "mean":  # one domain per parcel, so that the parcels stay valid
+        inst.update(score="domains", domains={f"d{j}": list(p) for j, p in enumerate(inst["parcels"])},
+                    min_domains=1)
     elif path.endswith(".score"):
         inst.update(score="mean", min_items=len(inst["items"]) // 2)
     elif ".domains." in path and len(value) == 1:
-        # A one-item domain takes the last item of the largest domain.
+        # A one-item domain takes the last item of the largest domain (and its parcel follows).
         donor = max(inst["domains"], key=lambda d: len(inst["domains"][d]))
-        put(out, path, [*value, inst["domains"][donor].pop()])
-    elif ".domains." in path:  # its last item moves to another domain
+        moved = inst["domains"][donor].pop()
+        put(out, path, [*value, moved])
+        rehome(inst, moved, value[0])
+    elif ".domains." in path:  # its last item moves to another domain (and its parcel follows)
         put(out, path, value[:-1])
-        next(items for domain, items in inst["domains"].items() if domain != parts[-1]).append(value[-1])
+        receiving = next(items for domain, items in inst["domains"].items() if domain != parts[-1])
+        receiving.append(value[-1])
+        rehome(inst, value[-1], receiving[0])
+    elif path.endswith(".parcels"):  # the same parcels, another order
+        put(out, path, [value[1], value[0], *value[2:]])
     elif path.endswith(".reverse"):
         put(out, path, [inst["items"][0]] if not value else [])
-    elif path.endswith(".items") and "domains" in inst:  # the new item joins a domain
+    elif path.endswith(".items") and "domains" in inst:  # the new item joins a domain, and its parcel
         put(out, path, changed(value, path))
-        next(iter(inst["domains"].values())).append("xx")
+        first = next(iter(inst["domains"].values()))
+        first.append("xx")
+        rehome(inst, "xx", first[0])
+    elif path.endswith(".items"):  # the new item joins the first parcel
+        put(out, path, changed(value, path))
+        inst["parcels"][0].append("xx")
     else:
         put(out, path, changed(value, path))
     return out
@@ -361,14 +396,16 @@ def rules_reading(path, config):
     primary = {p["instruments"][0] for p in processes}
     negative = any(h["sign"] == "negative" for h in [*config["hypotheses"]["paths"], *config["hypotheses"]["indirect"]])
     text = {"manuscript_text"}  # the method section describes the design (panelreport.text)
-    # validate scores the data too, for the checks before any model.
-    scoring = {"score", "measurement", "recovery_chunk", "validate"}
+    # The synthetic trial's analysis: scored (and parcelled) like the main data; validate
+    # scores the data too, for the checks before any model.
+    scoring = {"score", "measurement", "recovery_chunk", "pseudo_true", "parcels", "validate"}
     # What tells one model from another: wildcards, labels and sets of fits.
     per_model = {"fit_riclpm", "bootstrap_chunk", "indirect", "sensitivity", "tables", "claims",
                  "bootstrap_figure", "model_figures", "variables"} | text
     fits = {"fit_riclpm", "bootstrap_chunk", "sensitivity"}
     if path == "seed":
-        return {"simulate", "bootstrap_chunk", "indirect", "individual_figure", "variables", "recovery_chunk"}
+        return {"simulate", "bootstrap_chunk", "indirect", "individual_figure", "variables", "recovery_chunk",
+                "pseudo_true"}
     if parts[0] == "study":
         if item in ("name", "title", "subtitle", "authors", "participants", "design"):
             return {"variables"} | text
@@ -380,20 +417,21 @@ def rules_reading(path, config):
     if path == "data.raw_dir":  # read only in real-data mode
         return set()
     if parts[:2] == ["data", "columns"]:
-        return {"simulate", "validate", "recovery_chunk"}
+        return {"simulate", "validate", "recovery_chunk", "pseudo_true"}
     if parts[:2] == ["data", "arms"]:
         if item == "label":
             return {"tables"}
         # a renamed arm is renamed in model.arms and model.multigroup too
-        return {"simulate", "validate", "tables", "recovery_chunk"} | fits | text
+        return {"simulate", "validate", "tables", "recovery_chunk", "pseudo_true"} | fits | text
     if path in ("data.missing_values", "data.normalise_ids", "data.id_map"):
         return {"validate"}
     if path == "data.ignore_columns":  # the generator writes them as an export has them
-        return {"simulate", "validate", "recovery_chunk"}
+        return {"simulate", "validate", "recovery_chunk", "pseudo_true"}
     if key is not None:
-        if item == "label":
+        if item == "label":  # the models' labels come from the instruments that tell them apart
             return ({"measurement", "tables", "figures"} | text | ({"individual_figure"} if key in primary else set())
-                    | ({"claims", "bootstrap_figure", "model_figures", "variables"} if key in multi else set()))
+                    | ({"claims", "bootstrap_figure", "model_figures", "variables", "recovery"} if key in multi
+                       else set()))
         if item in ("name", "citation"):
             return text
         if item == "higher_is_better":
@@ -401,7 +439,7 @@ def rules_reading(path, config):
         if item == "file":
             return {"simulate", "validate"}
         if item == "rater":
-            return {"simulate", "validate", "recovery_chunk"} | text
+            return {"simulate", "validate", "recovery_chunk", "pseudo_true"} | text
         if item in ("items", "item_min", "item_max"):
             return {"simulate", "validate"} | scoring | text
         if item == "weeks":  # a later week: the first, which the sample table shows, stays
@@ -412,12 +450,15 @@ def rules_reading(path, config):
             return scoring | text
         if item == "score" or ".domains." in path:
             return {"simulate"} | scoring | text
+        if item == "parcels":  # reordered: the same number, so the models' indicators keep their names
+            return {"parcels", "pseudo_true", "recovery_chunk"}
     if parts[0] == "processes":
         if item == "name":  # renamed in the hypotheses, study.outcome and the missingness driver too
-            return {"simulate", "measurement", "recovery_chunk", "recovery", "claims"} | text
+            return {"simulate", "measurement", "recovery_chunk", "recovery", "claims", "pseudo_true",
+                    "variables"} | text
         if item == "short":  # the parameter names
             return ({"recovery_chunk", "recovery", "indirect", "tables", "claims", "bootstrap_figure", "model_figures",
-                     "variables"} | fits | text)
+                     "variables", "pseudo_true"} | fits | text)
         if item == "label":
             return {"tables", "claims", "bootstrap_figure", "model_figures", "variables"} | text
         if item == "better" or (item == "worse" and negative):  # the hypotheses' words
@@ -428,9 +469,10 @@ def rules_reading(path, config):
             # Several: reversed, the same models with another first (plotted, simulated,
             # recovered). One: swapped with another process's, each model measures
             # two processes with other instruments.
-            reached = {"simulate", "recovery_chunk", "individual_figure", "tables", "claims", "variables"} | text
-            if len(processes[int(parts[1])]["instruments"]) > 1:
-                return reached | {"bootstrap_figure", "model_figures"}
+            reached = ({"simulate", "recovery_chunk", "individual_figure", "tables", "claims", "variables",
+                        "pseudo_true"} | text)
+            if len(processes[int(parts[1])]["instruments"]) > 1:  # the first model, the recovery's, is another
+                return reached | {"bootstrap_figure", "model_figures", "recovery"}
             return reached | {"measurement"} | fits
     if parts[0] == "hypotheses":
         if path in ("hypotheses.correction", "hypotheses.alpha"):
@@ -441,31 +483,39 @@ def rules_reading(path, config):
         if item in ("sign", "instruments"):
             return {"claims"} | text
         # from, to, path: which parameters are hypothesised
-        users = {"claims", "sensitivity"} | text
+        users = {"claims", "sensitivity", "variables"} | text
         if parts[1] == "indirect":
-            users |= {"bootstrap_chunk", "indirect", "bootstrap_figure", "recovery_chunk", "recovery"}
+            users |= {"bootstrap_chunk", "indirect", "bootstrap_figure", "recovery_chunk", "pseudo_true"}
         return users
     if path == "model.waves":
-        return {"simulate", "validate", "measurement", "individual_figure", "tables", "variables",
-                "recovery_chunk"} | fits
+        return ({"simulate", "validate", "measurement", "individual_figure", "tables", "variables",
+                 "recovery_chunk", "pseudo_true"} | fits)
     if path == "model.arms":  # one arm left: none for the multigroup model either
-        return {"validate", "tables"} | fits | text
+        return {"validate", "tables", "recovery_chunk", "pseudo_true"} | fits | text
     if path == "model.multigroup":
         return {"sensitivity"} | text
     if path == "model.min_coverage":  # the checks before any model, and the multigroup model's per arm
         return {"validate", "sensitivity"}
     if path == "model.se":  # the text says which, from the fits' diagnostics
         return {"fit_riclpm", "sensitivity"}
-    if parts[0] == "synthetic":
-        return {"simulate", "recovery_chunk"} | ({"recovery"} if item == "lagged_effects" else set())
+    if parts[0] == "synthetic":  # the latent values reach the recovery study through the pseudo-true table
+        return {"simulate", "recovery_chunk", "pseudo_true"}
+    if parts[0] == "pseudo_true":
+        return {"pseudo_true"}
     if path == "bootstrap.replications":
         return {"bootstrap_chunk", "indirect"}
     if path == "monte_carlo.draws":
         return {"indirect", "recovery_chunk"}
+    if parts[:2] == ["recovery", "check"]:  # make recovery-check only
+        return set()
     if parts[0] == "recovery":
         return {"recovery_chunk", "recovery", "variables"}
     if parts[0] == "privacy":
         return {"tables", "variables"}
+    if parts[0] == "power":
+        return set()  # `make power` only: neither `all` nor the paper's reported values need its rules
+    if path == "verification.documents":  # the planning document's numbers join the reported values
+        return {"reported_values", "power_population", "power_analytic", "power_chunk", "power_summary"}
     if path == "verification.exclude":
         return {"reported_values"}
     if parts[0] == "verification":

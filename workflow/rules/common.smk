@@ -8,6 +8,7 @@ from panelreport.render import manuscript_inputs
 from panelreport.text import processes_phrase
 from panelstudy import design, params
 from panelstudy.config import check_config
+from panelstudy.parcels import model_indicators as parcel_indicators
 from panelstudy.seeds import derive_seed
 
 # The concise all-errors report first; Snakemake's own validator then has nothing left to find.
@@ -15,8 +16,12 @@ check_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.ya
 validate(config, schema="../schemas/config.schema.yaml")
 
 INSTRUMENTS = list(config["instruments"])
+# Instruments with item parcels, for the multiple-indicator RI-CLPM.
+PARCELLED = [key for key, inst in config["instruments"].items() if "parcels" in inst]
 MODELS = {model["id"]: model for model in design.models(config)}
 CHAINS = design.chains(config)
+# The planned trial of `make power` (workflow/rules/power.smk).
+POWER = params.power(config)
 SYNTHETIC = config["data"]["source"] == "synthetic"
 RAW_DIR = "resources/synthetic/raw" if SYNTHETIC else config["data"]["raw_dir"]
 # Same pins as requirements.txt, plus Quarto and lavaan; used with --sdm conda.
@@ -138,6 +143,11 @@ def model_constructs(wildcards):
     return MODELS[wildcards.model]["constructs"]
 
 
+def model_indicators(wildcards):
+    """Each construct's parcel prefixes; None when an instrument of the model has no parcels."""
+    return parcel_indicators(MODELS[wildcards.model]["constructs"], config["instruments"])
+
+
 def scatter_range(scatteritem, total):
     """Indices of item 'i-of-n' of `total` replicates: a contiguous block."""
     i, n = (int(part) for part in scatteritem.split("-of-"))
@@ -214,6 +224,9 @@ def study_for_text():
         ),
         "individual": INDIVIDUAL,
         "multigroup": config["model"]["multigroup"],
+        "parcels": {
+            key: len(config["instruments"][key]["parcels"]) for key in PARCELLED
+        },
     }
 
 
@@ -230,6 +243,21 @@ def render_inputs(article, figures=()):
     set recorded at the first build is the one a later run sees."""
     found = {str(path) for path in manuscript_inputs(MANUSCRIPT_DIR, article)}
     return sorted(found | set(LUA_FILTERS) | set(figures))
+
+
+def power_part(*keys):
+    """The sections of the planned trial that a power rule uses."""
+    return {key: POWER[key] for key in keys}
+
+
+def reported_tables(*table_rules):
+    """The results tables (CSV) among the outputs of these rules."""
+    return sorted(
+        path
+        for table_rule in table_rules
+        for path in table_rule.output
+        if path.startswith("results/tables/") and path.endswith(".csv")
+    )
 
 
 def report_figure(name, category, subcategory, label):

@@ -5,7 +5,7 @@ if SYNTHETIC:
             code=rule_code("simulate"),
         output:
             **raw_files(),
-            truth="resources/synthetic/truth.json",
+            population="resources/synthetic/population.json",
         log:
             "logs/simulate.log",
         conda:

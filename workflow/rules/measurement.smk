@@ -16,6 +16,24 @@ rule score:
         "../scripts/score.py"
 
 
+# Item parcels: the indicators of the multiple-indicator RI-CLPM (sensitivity).
+rule parcels:
+    input:
+        **{key: validated_files()[key] for key in PARCELLED},
+        code=rule_code("parcels"),
+        scores="results/scores/scores_long.csv",
+    output:
+        "results/scores/parcels.csv",
+    log:
+        "logs/parcels.log",
+    conda:
+        CONDA_ENV
+    params:
+        instruments=params.parcelling(config),
+    script:
+        "../scripts/parcels.py"
+
+
 rule measurement:
     input:
         **validated_files(),

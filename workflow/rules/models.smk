@@ -72,6 +72,7 @@ rule sensitivity:
     input:
         code=rule_code("sensitivity"),
         wide="results/scores/wide_panel.csv",
+        parcels="results/scores/parcels.csv" if PARCELLED else [],
     output:
         comparison="results/models/riclpm_{model}/sensitivity_comparison.csv",
         models="results/models/riclpm_{model}/sensitivity_models.csv",
@@ -87,6 +88,7 @@ rule sensitivity:
         min_coverage=config["model"]["min_coverage"],
         se=config["model"]["se"],
         effects=design.effects(config),
+        indicators=model_indicators,
     script:
         "../scripts/sensitivity.py"
 

@@ -253,6 +253,10 @@ rule variables:
         indirect=per_model("results/models/riclpm_{model}/indirect.csv"),
         claims="results/tables/claims.csv",
         recovery="results/recovery/summary.csv",
+        pseudo_true="resources/synthetic/pseudo_true.csv",
+        sensitivity_models=per_model(
+            "results/models/riclpm_{model}/sensitivity_models.csv"
+        ),
         provenance="results/provenance.json",
     output:
         variables=f"{MANUSCRIPT_DIR}/_variables.yml",
@@ -286,6 +290,10 @@ rule variables:
             "correction": config["hypotheses"]["correction"],
             "processes": process_phrase(),
         },
-        recovery=config["recovery"],
+        recovery=params.recovery_settings(config),
+        primary=design.primary_model(config)["id"],
+        effects=design.effects(config),
+        chains=[c["parameters"] for c in CHAINS],
+        names={p.short: p.name for p in design.processes(config)},
     script:
         "../scripts/variables.py"

@@ -1,13 +1,18 @@
 # `make verify`: every reported number of a rebuild against the committed reference.
 
+
+# Per document (verification.documents): its variables file and its results tables.
+REPORTED_BY_DOCUMENT = {
+    "paper": [
+        f"{MANUSCRIPT_DIR}/_variables.yml",
+        *reported_tables(rules.tables, rules.claims, rules.recovery),
+    ],
+    "planning": [PLANNING_VARIABLES, *reported_tables(rules.power_summary)],
+}
 REPORTED = [
-    f"{MANUSCRIPT_DIR}/_variables.yml",
-    *sorted(
-        path
-        for table_rule in (rules.tables, rules.claims, rules.recovery)
-        for path in table_rule.output
-        if path.startswith("results/tables/") and path.endswith(".csv")
-    ),
+    path
+    for document in config["verification"]["documents"]
+    for path in REPORTED_BY_DOCUMENT[document]
 ]
 
 

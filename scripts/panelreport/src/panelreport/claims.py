@@ -4,9 +4,14 @@ in (panelstudy.design.tests): one family, with the configured multiplicity corre
 A hypothesis is supported when its (adjusted) p is below alpha and the estimate has the
 expected sign on the instruments' score scales, contradicted when p is below alpha and
 the sign is the other one, and not supported otherwise. A model that did not converge
-gives no estimate and no verdict. On synthetic data the population value is known for
-the model with each process's first instrument, so its rows also say whether the
-interval covers it.
+gives no estimate and no verdict.
+
+On synthetic data two values are known to compare an interval with
+(panelstudy.pseudotrue): the latent value, the population's, for the model with each
+process's first instrument (the one the population is defined for; "n/a" elsewhere);
+and the pseudo-true value, what the analysis converges to under the generator, for
+every model. The scores carry measurement error, so an interval that misses the latent
+value may reflect that error; one that misses the pseudo-true value cannot.
 """
 
 import numpy as np
@@ -14,6 +19,7 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from panelreport.markdown import format_p
+from panelstudy.design import OBSERVED
 
 NOT_CONVERGED = "not estimable (the model did not converge)"
 
@@ -39,7 +45,8 @@ def verdict(estimate: float, p_adjusted: float, score_sign: int, alpha: float, c
     return f"not supported ({which} ≥ {f'{alpha:g}'.lstrip('0')})"
 
 
-def true_value(test: dict, truth: dict | None, model_instruments: dict) -> float | None:
+
+def latent_value(test: dict, truth: dict | None, model_instruments: dict) -> float | None:
     """The population value of a test's parameter, for the model the population defines
     (each process measured by its first instrument); None elsewhere: a further
     instrument (a second rater) is a noisy proxy, its coefficients are not parameters
@@ -50,6 +57,21 @@ def true_value(test: dict, truth: dict | None, model_instruments: dict) -> float
     B = truth["lagged_effects"]
     steps = zip(test["processes"][:-1], test["processes"][1:])
     return float(np.prod([B[index[to]][index[frm]] for frm, to in steps]))
+
+
+def pseudo_true_value(test: dict, truth: dict | None) -> float | None:
+    """The pseudo-true value of a test's parameter in its model (truth.json's
+    pseudo_true section); None without a truth file."""
+    if truth is None:
+        return None
+    values = truth["pseudo_true"]["models"][test["model"]][OBSERVED]
+    return float(values["*".join(test["parameters"])]["pseudo_true"])
+
+
+def covers(lower: float, upper: float, value: float | None) -> str:
+    if value is None or not np.isfinite(lower):
+        return ""
+    return "yes" if lower <= value <= upper else "NO"
 
 
 def claims_table(tests: list[dict], lagged: dict[str, pd.DataFrame], indirect: dict[str, pd.DataFrame],
@@ -75,9 +97,8 @@ def claims_table(tests: list[dict], lagged: dict[str, pd.DataFrame], indirect: d
     out = []
     for row, padj in zip(rows, p_adj):
         test = row["test"]
-        truth_value = true_value(test, truth, models[test["model"]])
-        covered = "" if truth_value is None or not np.isfinite(row["lower"]) else (
-            "yes" if row["lower"] <= truth_value <= row["upper"] else "NO")
+        latent = latent_value(test, truth, models[test["model"]])
+        pseudo = pseudo_true_value(test, truth)
         out.append({
             "Hypothesis": test["label"],
             "Model": test["model_label"],
@@ -91,13 +112,18 @@ def claims_table(tests: list[dict], lagged: dict[str, pd.DataFrame], indirect: d
             "p adjusted": format_p(padj),
             "Correction": correction,
             "Verdict": verdict(row["estimate"], padj, test["score_sign"], alpha, correction),
-            "True value": truth_value,
-            "CI covers truth": covered,
+            "Latent value": latent,
+            "CI covers latent": covers(row["lower"], row["upper"], latent),
+            "Pseudo-true value": pseudo,
+            "CI covers pseudo-true": covers(row["lower"], row["upper"], pseudo),
         })
     frame = pd.DataFrame(out)
     if truth is None:
-        frame = frame.drop(columns=["True value", "CI covers truth"])
+        frame = frame.drop(columns=TRUTH_COLUMNS)
     return frame
+
+
+TRUTH_COLUMNS = ["Latent value", "CI covers latent", "Pseudo-true value", "CI covers pseudo-true"]
 
 
 def claims_display(claims: pd.DataFrame) -> pd.DataFrame:
@@ -113,7 +139,8 @@ def claims_display(claims: pd.DataFrame) -> pd.DataFrame:
         "p adjusted": claims["p adjusted"],
         "Verdict": claims["Verdict"],
     })
-    if "True value" in claims:
-        shown["True value (covered)"] = [
-            "n/a" if pd.isna(t) else f"{t:.3f} ({c})" for t, c in zip(claims["True value"], claims["CI covers truth"])]
+    for value, covered in (("Latent value", "CI covers latent"), ("Pseudo-true value", "CI covers pseudo-true")):
+        if value in claims:
+            shown[f"{value} (covered)"] = ["n/a" if pd.isna(t) else f"{t:.3f} ({c})"
+                                           for t, c in zip(claims[value], claims[covered])]
     return shown

@@ -269,32 +269,75 @@ def plot_path_diagram(lagged: pd.DataFrame, labels: dict[str, str], title: str, 
 
 def plot_recovery(summary: pd.DataFrame, band: tuple[float, float], png_path, svg_path) -> None:
     """Left: bias in empirical SDs. Right: coverage of each interval, with the band in which
-    95% of coverage estimates fall if the true coverage were 95%. One row per effect and interval."""
+    95% of coverage estimates fall if the true coverage were 95%. One row per analysis,
+    effect and interval; filled markers against the pseudo-true value, open against the
+    latent value."""
     sns.set_theme(style="whitegrid", context="paper")
-    rows = summary.assign(row=summary["label"] + np.where(summary["parameter"].str.contains("*", regex=False),
-                                                          "\n(" + summary["interval"] + " interval)", ""))
+    several = summary["analysis"].nunique() > 1
+    rows = summary.assign(row=(summary["analysis"] + ": " if several else "") + summary["label"]
+                          + np.where(summary["parameter"].str.contains("*", regex=False),
+                                     "\n(" + summary["interval"] + " interval)", ""))
     y = np.arange(len(rows))[::-1]
     colours = {"Wald": "#0173b2", "Monte Carlo": "#de8f05", "bootstrap": "#029e73"}
-    colour = rows["interval"].map(colours)
+    colour = rows["interval"].map(colours).to_numpy()
     fig, (left, right) = plt.subplots(1, 2, figsize=(FIGURE_WIDTH_IN, 0.34 * len(rows) + 1.8), sharey=True,
                                       layout="constrained")
     left.axvline(0, color="0.3", lw=0.8)
-    left.scatter(rows["standardised_bias"], y, c=colour, zorder=3)
+    right.axvspan(*band, color="0.88", zorder=0, label="95% band if coverage is .95")
+    right.axvline(0.95, color="0.3", lw=0.8)
+    lowest = 0.5
+    for reference, filled, word in (("pseudo_true", True, "pseudo-true"), ("latent", False, "latent")):
+        style = {"facecolors": colour if filled else "none", "edgecolors": colour, "zorder": 3}
+        left.scatter(rows[f"standardised_bias_{reference}"], y, label=f"against the {word} value", **style)
+        cov = rows[f"coverage_{reference}"].to_numpy()
+        half = Z975 * rows[f"coverage_{reference}_mcse"].to_numpy()
+        err = np.vstack([np.minimum(half, cov), np.minimum(half, 1 - cov)])
+        right.errorbar(cov, y, xerr=err, fmt="none", ecolor="0.55", capsize=2, zorder=2)
+        right.scatter(cov, y, **style)
+        lowest = min(lowest, float(np.nanmin(cov)) - 0.05)
     left.set_yticks(y, rows["row"])
     left.set_xlabel("Bias of the mean estimate\n(empirical SDs)")
     left.set_title("Bias")
-    right.axvspan(*band, color="0.88", zorder=0, label="95% band if coverage is .95")
-    right.axvline(0.95, color="0.3", lw=0.8)
-    half = Z975 * rows["coverage_mcse"].to_numpy()
-    cov = rows["coverage"].to_numpy()
-    err = np.vstack([np.minimum(half, cov), np.minimum(half, 1 - cov)])
-    for method, c in colours.items():
-        sel = (rows["interval"] == method).to_numpy()
-        if sel.any():
-            right.errorbar(cov[sel], y[sel], xerr=err[:, sel], fmt="o", color=c, capsize=2,
-                           label=f"{method} interval", zorder=3)
-    right.set_xlim(min(0.5, float(np.nanmin(cov)) - 0.05), 1.02)
-    right.set_xlabel("Coverage of the population\nvalue (Monte Carlo 95% CI)")
+    right.set_xlim(lowest, 1.02)
+    right.set_xlabel("Coverage\n(with Monte Carlo 95% CI)")
     right.set_title("95% interval coverage")
-    fig.legend(*right.get_legend_handles_labels(), loc="outside lower center", ncol=4, frameon=False, fontsize=7)
+    handles = [plt.Line2D([], [], ls="", marker="o", color=c, label=f"{m} interval") for m, c in colours.items()
+               if (rows["interval"] == m).any()]
+    handles += [plt.Line2D([], [], ls="", marker="o", markerfacecolor=face, markeredgecolor="0.3", color="0.3",
+                           label=f"against the {word} value")
+                for face, word in (("0.3", "pseudo-true"), ("none", "latent"))]
+    handles += right.get_legend_handles_labels()[0][:1]
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False, fontsize=7)
+    save(fig, png_path, svg_path)
+
+
+def plot_power(summary: pd.DataFrame, curves: dict[str, tuple[np.ndarray, np.ndarray]], titles: dict[str, str],
+               target: float, png_path, svg_path) -> None:
+    """Power against participants per arm, one panel per effect: Monte Carlo estimates
+    with their 95% Monte Carlo intervals (power_low, power_high), the analytic curve
+    (curves: effect -> (n per arm, power)) and the target line."""
+    sns.set_theme(style="whitegrid", context="paper")
+    effects = list(dict.fromkeys(summary["parameter"]))
+    columns = min(len(effects), 2)
+    rows = -(-len(effects) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(FIGURE_WIDTH_IN, 2.3 * rows + 0.6), sharex=True, sharey=True,
+                             layout="constrained", squeeze=False)
+    for ax in axes.flat[len(effects):]:
+        ax.set_visible(False)
+    for ax, effect in zip(axes.flat, effects):
+        rows_of = summary[summary["parameter"] == effect]
+        n, power = rows_of["n_per_arm"].to_numpy(float), rows_of["power"].to_numpy(float)
+        err = np.vstack([power - rows_of["power_low"].to_numpy(float), rows_of["power_high"].to_numpy(float) - power])
+        ax.axhline(target, color="0.3", lw=0.8, ls="--", label=f"{target:.0%} power")
+        ax.plot(*curves[effect], color="#de8f05", lw=1.4, label="analytic (expected information)")
+        ax.errorbar(n, power, yerr=err, fmt="o", ms=4, color="#0173b2", capsize=2,
+                    label="Monte Carlo (95% interval)", zorder=3)
+        ax.set_title(titles[effect], fontsize=8)
+        ax.set_ylim(-0.02, 1.02)
+    for ax in axes[-1]:
+        ax.set_xlabel("Participants per arm")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("Power")
+    fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="outside lower center", ncol=3, frameon=False,
+               fontsize=7)
     save(fig, png_path, svg_path)

@@ -5,12 +5,14 @@ a table of the built paper or supplement does not fit its page (paneltools.table
 the table here then: abbreviations with shorter headers, font_scale, or landscape."""
 
 TABLE_LAYOUT: dict[str, dict] = {
-    # Twelve columns of estimates and intervals: wider than a portrait page at any
+    # Fourteen columns of estimates and intervals: wider than a portrait page at any
     # readable size.
     "recovery": {"landscape": True},
     # Sentences in the first three columns: a smaller font keeps them to a few lines.
     "claims": {"font_scale": 0.85},
     "lagged_effects": {"font_scale": 0.9},
+    # Ten columns, an effect's name in the first: on a portrait page it wraps to three lines.
+    "power": {"landscape": True, "abbreviations": {"MC SE": "Monte Carlo standard error"}},
 }
 
 

@@ -7,7 +7,11 @@ pypandoc_binary) and typst (from the typst wheel). The fallback honours the
 subset of Quarto the manuscript is allowed to use:
 
 - ``{{< var a.b >}}`` from ``_variables.yml`` and ``{{< include file >}}``,
-  expanded here as text before pandoc sees the document;
+  expanded here as text before pandoc sees the document; a document whose front
+  matter names a ``variables-file`` reads its variables from that file instead (with
+  Quarto too: it becomes the ``_variables.yml`` of the copy Quarto renders), so a
+  document that another target builds (the planning document of `make power`) need
+  not wait for the paper's variables;
 - ``#fig-``/``#tbl-`` labels and ``@fig-``/``@tbl-`` references
   (filters/crossref.lua);
 - ``::: {.callout-*}`` boxes (filters/callout.lua);
@@ -47,7 +51,8 @@ PROJECT_ONLY_KEYS = {"project", "manuscript", "format", "execute", "editor", "en
 # Format options that steer Quarto's own processing; the fallback does these its own way
 # (its filters, citeproc and embedding are fixed), so they are not passed on as metadata.
 QUARTO_RENDER_OPTIONS = {"filters", "citeproc", "embed-resources", "html-math-method", "keep-typ",
-                         "include-in-header"}
+                         "include-in-header", "variables-file"}
+VARIABLES = "_variables.yml"
 # Document options that pandoc takes as command-line flags, not metadata.
 FLAG_OPTIONS = {"toc": "--toc", "number-sections": "--number-sections"}
 
@@ -88,7 +93,7 @@ def lookup_variable(variables: dict, key: str, where: Path) -> str:
     value = variables
     for part in key.split("."):
         if not isinstance(value, dict) or part not in value:
-            raise ManuscriptError(f"{where}: unknown variable '{key}' (not in _variables.yml)")
+            raise ManuscriptError(f"{where}: unknown variable '{key}' (not in its variables file)")
         value = value[part]
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -180,6 +185,23 @@ def as_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
+def variables_path(manuscript_dir: Path, article: str | None = None) -> Path:
+    """The variables file of a document: its front matter's `variables-file`, else the
+    project's _variables.yml."""
+    manuscript_dir = Path(manuscript_dir)
+    path = article_path(manuscript_dir, article)
+    front = split_front_matter(path.read_text(encoding="utf-8"), path)[0] if path.exists() else {}
+    return manuscript_dir / front.get("variables-file", VARIABLES)
+
+
+def built_documents(manuscript_dir: Path) -> list[str]:
+    """The project's documents (.qmd not starting with _) whose variables file exists:
+    the ones a build has written the values for."""
+    manuscript_dir = Path(manuscript_dir)
+    return sorted(p.name for p in manuscript_dir.glob("*.qmd")
+                  if not p.name.startswith("_") and variables_path(manuscript_dir, p.name).exists())
+
+
 def manuscript_inputs(manuscript_dir: Path, article: str | None = None) -> list[Path]:
     """Every file the manuscript reads, for the render rule's inputs.
 
@@ -187,8 +209,9 @@ def manuscript_inputs(manuscript_dir: Path, article: str | None = None) -> list[
     listed but not opened, and var shortcodes are left unresolved.
     """
     manuscript_dir = Path(manuscript_dir)
-    article = article_path(manuscript_dir, article)
-    found = [article, manuscript_dir / "_quarto.yml", manuscript_dir / "_variables.yml"]
+    found = [article_path(manuscript_dir, article), manuscript_dir / "_quarto.yml",
+             variables_path(manuscript_dir, article)]
+    article = found[0]
     texts = []
     pending = [article]
     while pending:
@@ -326,7 +349,7 @@ def header_includes(value, manuscript_dir: Path, fmt: str) -> list[str]:
 
 def pandoc_jobs(manuscript_dir: Path, formats, article: Path, tmp: Path):
     """(format, pandoc arguments, expanded body) for each format of the fallback."""
-    variables_file = manuscript_dir / "_variables.yml"
+    variables_file = variables_path(manuscript_dir, article.relative_to(manuscript_dir).as_posix())
     variables = load_yaml(variables_file) if variables_file.exists() else {}
     if not article.exists():
         raise ManuscriptError(f"missing file {article} (manuscript source)")
@@ -444,6 +467,10 @@ def render_quarto(manuscript_dir: Path, out_dir: Path, formats, article: str | N
     outputs = {}
     with tempfile.TemporaryDirectory(prefix="panelreport-quarto-") as tmp:
         work = snapshot(manuscript_dir, Path(tmp) / "project")
+        variables = variables_path(manuscript_dir, name)
+        if variables != manuscript_dir / VARIABLES:
+            # Quarto reads var shortcodes from the project's _variables.yml only.
+            shutil.copyfile(variables, work / VARIABLES)
         rendered = Path(tmp) / "out"
         for fmt in formats:
             command = ["quarto", "render", name, "--to", QUARTO_FORMATS[fmt], "--output-dir", str(rendered)]

@@ -189,14 +189,30 @@ def results_sensitivity(study: dict) -> str:
     multigroup = (f"and fitting the {listing(arms)} arms jointly, with the lagged effects first held equal and then "
                   "freed across arms, tests whether the dynamics differ by arm" if len(arms) >= 2 else
                   "(the multigroup model by arm is not fitted: model.multigroup names fewer than two arms)")
-    return ("Alternatives test choices the main model makes (@tbl-sensitivity). Dropping the random intercepts gives "
-            "the classic cross-lagged panel model, which mixes stable between-person differences into the lagged "
-            "effects; letting the lagged effects differ from week to week tests the assumption that they are "
-            "constant; adding person-specific linear trends (a latent curve model with structured residuals) asks "
-            "whether the within-person effects are artefacts of individual slopes; "
-            f"{multigroup}. Where a restriction sets variances to zero the likelihood-ratio test is on the boundary "
-            "of the parameter space and its naive p-value is conservative. @tbl-sensitivity_effects shows whether the "
-            "hypothesised effects change.\n")
+    parcels = study["parcels"]
+    counts = sorted(set(parcels.values()))
+    indicators = (
+        " A multiple-indicator RI-CLPM [@mulder2021, extension 3] models the measurement error that the score model "
+        "absorbs into its within-person parts: each instrument's items are split into "
+        f"{listing([str(c) for c in counts], 'or')} parcels, each wave's parcels measure a within-person factor with "
+        "loadings equal over time (weak invariance), each parcel has its own random intercept and residual "
+        "variance, and the dynamics are those of the RI-CLPM on the factors; holding the parcels' intercepts equal "
+        "over time too (strong invariance) is tested against it." if parcels else "")
+    paragraphs = [
+        "Alternatives test choices the main model makes (@tbl-sensitivity). Dropping the random intercepts gives "
+        "the classic cross-lagged panel model, which mixes stable between-person differences into the lagged "
+        "effects; letting the lagged effects differ from week to week tests the assumption that they are "
+        "constant; adding person-specific linear trends (a latent curve model with structured residuals) asks "
+        "whether the within-person effects are artefacts of individual slopes; "
+        f"{multigroup}.{indicators} Where a restriction sets variances to zero the likelihood-ratio test is on the "
+        "boundary of the parameter space and its naive p-value is conservative. @tbl-sensitivity_effects shows "
+        "whether the hypothesised effects change.",
+        f"{var('truth.observed')} {var('truth.indicators')} On the data analysed here, "
+        + "; ".join(f"with {lower_first(m['label'])}, " + var("models." + m["id"] + ".indicators")
+                    for m in study["models"])
+        + ". The supplement sets these values beside the recovery study's estimates.",
+    ]
+    return "\n\n".join(paragraphs) + "\n"
 
 
 FIGURES = {

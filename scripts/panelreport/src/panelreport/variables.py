@@ -75,12 +75,15 @@ def claims_text(claims: pd.DataFrame, correction: str) -> str:
     tests = "test" if len(claims) == 1 else "tests"
     adjusted = "" if correction == "none" else f" (p-values {correction.capitalize()}-adjusted over all of them)"
     text = f"Of the {len(claims)} {tests} of the hypotheses{adjusted}, {', '.join(parts)}."
-    if "CI covers truth" in claims:
-        known = claims[claims["CI covers truth"].isin(["yes", "NO"])]
-        text += (f" Against the synthetic population, {int((known['CI covers truth'] == 'yes').sum())} of "
-                 f"{len(known)} intervals with a known true value cover it. The generator writes items, not "
-                 "latent scores, so the scores carry measurement error, which pulls within-person effects "
-                 "towards zero; an interval that misses its true value can reflect that bias as well as chance.")
+    if "CI covers latent" in claims:
+        latent = claims[claims["CI covers latent"].isin(["yes", "NO"])]
+        pseudo = claims[claims["CI covers pseudo-true"].isin(["yes", "NO"])]
+        text += (f" On the synthetic data, {int((latent['CI covers latent'] == 'yes').sum())} of {len(latent)} "
+                 "intervals with a known latent (population) value cover it, and "
+                 f"{int((pseudo['CI covers pseudo-true'] == 'yes').sum())} of {len(pseudo)} cover the pseudo-true "
+                 "value, the one the analysis converges to: the scores carry measurement error, which pulls "
+                 "within-person effects towards zero, so an interval can miss the latent value because of that "
+                 "error, and the pseudo-true value only by chance or by a fault of the estimator.")
     return text
 
 

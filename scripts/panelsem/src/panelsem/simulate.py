@@ -71,3 +71,45 @@ def simulate_wide(
     missing = (wave_of_col[None, :] >= leave[:, None]) | (rng.random(values.shape) < skip)
     values[missing] = np.nan
     return pd.DataFrame(values, columns=ordered)
+
+
+def indicator_prefixes(constructs: dict[str, str], indicators: int) -> dict[str, list[str]]:
+    """The column prefixes of simulate_indicators: prefix + "p<j>_" for j = 1..indicators."""
+    return {k: [f"{prefix}p{j}_" for j in range(1, indicators + 1)] for k, prefix in constructs.items()}
+
+
+def simulate_indicators(
+    n: int = 272,
+    waves: int = 10,
+    constructs: dict[str, str] | None = None,
+    indicators: int = 3,
+    seed: int = 1,
+    dropout: float = 0.012,
+    skip: float = 0.10,
+    loadings=(1.0, 0.8, 1.2),
+    error_sd: float = 0.6,
+    unique_ri_sd: float = 0.3,
+) -> pd.DataFrame:
+    """Wide multiple-indicator panel data: the construct scores of simulate_wide (same
+    arguments, same missing cells) measured by `indicators` indicators each,
+    x_kjt = nu_j + lambda_j s_kt + u_kj + e_kjt, with loadings lambda_j (cycled),
+    intercepts nu_j = j - 1, a person-level part u_kj of each indicator (SD
+    unique_ri_sd) and independent errors e_kjt (SD error_sd). A construct's missing
+    cell is missing for all its indicators. Columns indicator_prefixes(...) + wave."""
+    constructs = dict(DEFAULT_CONSTRUCTS if constructs is None else constructs)
+    scores = simulate_wide(n, waves, constructs, seed, dropout, skip)
+    rng = np.random.default_rng([seed, 1])
+    prefixes = indicator_prefixes(constructs, indicators)
+    cols = {}
+    for t in range(1, waves + 1):
+        for k, prefix in constructs.items():
+            s = scores[f"{prefix}{t}"].to_numpy()
+            for j, column in enumerate(prefixes[k]):
+                cols[f"{column}{t}"] = (j + loadings[j % len(loadings)] * s + rng.normal(0, error_sd, n))
+    out = pd.DataFrame(cols)
+    for k in constructs:
+        for j, column in enumerate(prefixes[k]):
+            unique = rng.normal(0, unique_ri_sd, n)
+            for t in range(1, waves + 1):
+                out[f"{column}{t}"] += unique
+    return out

@@ -11,6 +11,8 @@ import jsonschema
 import numpy as np
 import yaml
 
+from panelstudy.parcels import parcel_problems
+
 SCHEMA_VERSION = 2
 
 # What a config of schema 1 (before schema_version existed) must change.
@@ -39,6 +41,26 @@ RETIRED = {
     ("bootstrap", "chunks"): "bootstrap.chunks: removed; the bootstrap is split into jobs by Snakemake's "
                              "scattergather: give `--set-scatter bootstrap=N` on the command line",
 }
+
+
+# Keys that schema 2 gained after its first release, and what a config without them adds.
+ADDED = {
+    ("power",): "power: missing; planning a replication (`make power`) reads it: copy the `power` section "
+                "of config/template.yaml (config/README.md, 'Planning a replication')",
+    ("verification", "documents"): "verification.documents: missing; `[paper]` checks the paper's numbers as "
+                                   "before (config/README.md, 'Planning a replication')",
+}
+
+
+def added_problems(config: dict) -> list[str]:
+    problems = []
+    for path, message in ADDED.items():
+        section = config
+        for key in path[:-1]:
+            section = section.get(key) or {}
+        if path[-1] not in section:
+            problems.append(message)
+    return problems
 
 
 class ConfigError(ValueError):
@@ -98,24 +120,27 @@ def _instrument_problems(key: str, inst: dict, arms: list[str]) -> list[str]:
     for arm in inst.get("arms", []):
         if arm not in arms:
             problems.append(f"{where}.arms: '{arm}' is not one of data.arms ({', '.join(arms)})")
+    if "parcels" in inst:
+        problems += parcel_problems(key, inst)
     return problems
 
 
 def _matrix_problems(name: str, matrix, size: int, unit_diagonal: bool) -> list[str]:
+    """name: the matrix's key path, e.g. synthetic.lagged_effects."""
     m = np.asarray(matrix, dtype=float)
     if m.shape != (size, size):
-        return [f"synthetic.{name}: must be {size} x {size}, one row and column per process (is "
+        return [f"{name}: must be {size} x {size}, one row and column per process (is "
                 f"{' x '.join(map(str, m.shape))})"]
     problems = []
     if unit_diagonal:
         if not np.allclose(m, m.T):
-            problems.append(f"synthetic.{name}: must be symmetric")
+            problems.append(f"{name}: must be symmetric")
         elif not np.allclose(np.diag(m), 1):
-            problems.append(f"synthetic.{name}: diagonal must be 1")
+            problems.append(f"{name}: diagonal must be 1")
         elif np.linalg.eigvalsh(m).min() <= 0:
-            problems.append(f"synthetic.{name}: must be positive definite")
+            problems.append(f"{name}: must be positive definite")
     elif np.abs(np.linalg.eigvals(m)).max() >= 1:
-        problems.append(f"synthetic.{name}: largest |eigenvalue| must be below 1 (a stationary process)")
+        problems.append(f"{name}: largest |eigenvalue| must be below 1 (a stationary process)")
     return problems
 
 
@@ -214,15 +239,51 @@ def _model_problems(config: dict) -> list[str]:
     return problems
 
 
-def _synthetic_problems(config: dict) -> list[str]:
-    syn, k = config["synthetic"], len(config["processes"])
+def _population_problems(section: str, population: dict, k: int) -> list[str]:
+    """The population values in `population` (config key `section`), those it has."""
     problems = []
     for name in ("innovation_sd", "intercept_sd", "mean_start", "mean_end"):
-        if len(syn[name]) != k:
-            problems.append(f"synthetic.{name}: needs {k} values, one per process (has {len(syn[name])})")
-    problems += _matrix_problems("lagged_effects", syn["lagged_effects"], k, unit_diagonal=False)
-    problems += _matrix_problems("innovation_correlation", syn["innovation_correlation"], k, True)
-    problems += _matrix_problems("intercept_correlation", syn["intercept_correlation"], k, True)
+        if name in population and len(population[name]) != k:
+            problems.append(f"{section}.{name}: needs {k} values, one per process (has {len(population[name])})")
+    for name, unit_diagonal in (("lagged_effects", False), ("innovation_correlation", True),
+                                ("intercept_correlation", True)):
+        if name in population:
+            problems += _matrix_problems(f"{section}.{name}", population[name], k, unit_diagonal)
+    return problems
+
+
+def _synthetic_problems(config: dict) -> list[str]:
+    return _population_problems("synthetic", config["synthetic"], len(config["processes"]))
+
+
+def _power_problems(config: dict) -> list[str]:
+    """The planned trial: its population overrides and the driver of its attrition."""
+    planned = config["power"]
+    names = [p["name"] for p in config["processes"]]
+    problems = _population_problems("power.population", planned["population"], len(names))
+    if planned["attrition"]["driver"] not in names:
+        problems.append(f"power.attrition.driver: '{planned['attrition']['driver']}' is not a process "
+                        f"(have: {', '.join(names)})")
+    return problems
+
+
+def _study_size_problems(config: dict) -> list[str]:
+    recovery, pseudo = config["recovery"], config["pseudo_true"]
+    problems = []
+    for where, study in (("recovery", recovery), ("recovery.check", recovery["check"])):
+        if study["indicator_replications"] > study["replications"]:
+            problems.append(f"{where}.indicator_replications: {study['indicator_replications']} exceeds its "
+                            f"{study['replications']} replications")
+    # The recovery study's model is the first one: each process's first instrument.
+    unparcelled = [p["instruments"][0] for p in config["processes"]
+                   if "parcels" not in config["instruments"][p["instruments"][0]]]
+    for where, study in (("recovery", recovery), ("recovery.check", recovery["check"])):
+        if study["indicator_replications"] and unparcelled:
+            problems.append(f"{where}.indicator_replications: the multiple-indicator model needs parcels, and "
+                            f"instrument(s) {', '.join(unparcelled)} state none (set it to 0, or give them parcels)")
+    if pseudo["n_per_arm"] < pseudo["batches"]:
+        problems.append(f"pseudo_true.n_per_arm: {pseudo['n_per_arm']} is fewer than one participant per arm in "
+                        f"each of its {pseudo['batches']} batches")
     return problems
 
 
@@ -233,6 +294,7 @@ def check_config(config: dict, schema_path: str | Path) -> None:
     if problems:
         raise ConfigError("invalid config:\n  - " + "\n  - ".join(problems))
     problems = [message for (section, key), message in RETIRED.items() if key in (config.get(section) or {})]
+    problems += added_problems(config)
     problems += schema_problems(config, schema_path)
     if problems:
         raise ConfigError("invalid config:\n  - " + "\n  - ".join(problems))
@@ -248,6 +310,8 @@ def check_config(config: dict, schema_path: str | Path) -> None:
             problems.append(f"data.ignore_files: '{inst['file']}' is the file of instrument {key}")
     problems += _process_problems(config) + _id_map_problems(config["data"])
     if not problems:
-        problems += _hypothesis_problems(config) + _model_problems(config) + _synthetic_problems(config)
+        problems += (_hypothesis_problems(config) + _model_problems(config) + _synthetic_problems(config)
+                     + _study_size_problems(config)
+                     + _power_problems(config))
     if problems:
         raise ConfigError("invalid config:\n  - " + "\n  - ".join(problems))

@@ -21,6 +21,10 @@ from panelstudy.config import short_names
 
 SIGN = {"positive": 1, "negative": -1}
 INDIRECT = "indirect"
+# The two analyses of synthetic data that are compared with the truth: the RI-CLPM of
+# the scores, and the multiple-indicator RI-CLPM of the item parcels.
+OBSERVED = "observed scores"
+INDICATORS = "multiple indicators"
 
 
 @dataclass(frozen=True)

@@ -32,15 +32,16 @@ def path_estimates(estimates: pd.DataFrame, labels) -> np.ndarray:
     return by_label.loc[list(labels)].to_numpy(dtype=float)
 
 
-def monte_carlo_interval(estimate: np.ndarray, covariance: np.ndarray, draws: int, seed: int) -> dict:
-    """Selig & Preacher's Monte Carlo interval of the product of two paths."""
+def monte_carlo_interval(estimate: np.ndarray, covariance: np.ndarray, draws: int, seed: int,
+                         alpha: float = 0.05) -> dict:
+    """Selig & Preacher's Monte Carlo interval (level 1 - alpha) of the product of two paths."""
     rng = np.random.default_rng(seed)
     paths = rng.multivariate_normal(estimate, covariance, size=draws, method="cholesky")
     product = paths[:, 0] * paths[:, 1]
     return {
         "estimate": float(estimate[0] * estimate[1]),
-        "lower": float(np.quantile(product, 0.025)),
-        "upper": float(np.quantile(product, 0.975)),
+        "lower": float(np.quantile(product, alpha / 2)),
+        "upper": float(np.quantile(product, 1 - alpha / 2)),
         "draws": draws,
     }
 

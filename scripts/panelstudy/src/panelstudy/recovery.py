@@ -4,14 +4,19 @@ Each replication draws a new synthetic trial from the population in the config's
 ``synthetic`` section (same design, sample size and missingness), scores it and fits
 the RI-CLPM with each process's first instrument, exactly as the main analysis does.
 It keeps every lagged effect with its Wald interval, and each indirect effect tested
-in that model with its Monte Carlo and participant-bootstrap intervals. The summary
-then gives bias, RMSE and interval coverage against the population values.
+in that model with its Monte Carlo and participant-bootstrap intervals. The first
+``indicator_replications`` also fit the multiple-indicator RI-CLPM to the item parcels
+(Wald and Monte Carlo intervals). The summary then gives bias, RMSE and interval
+coverage against two values per effect:
 
-The functions take the recovery design (panelstudy.params.recovery). The population
-values are those of the latent scores. The analysis sees scored items, which carry
-measurement error, so some bias towards zero is expected and is reported as found.
-Its wording is in panelreport.recovery_report, apart, so that rewording it does not
-rerun the replications.
+- the latent value, the population's: the analysis sees scored items, which carry
+  measurement error, so the score model's bias against it is the cost of that error;
+- the pseudo-true value (panelstudy.pseudotrue), what the analysis converges to under
+  the generator: bias and coverage against it check the estimator itself.
+
+The functions take the recovery design (panelstudy.params.recovery). The wording is in
+panelreport.recovery_report, apart, so that rewording it does not rerun the
+replications.
 """
 
 from __future__ import annotations
@@ -23,17 +28,20 @@ import pandas as pd
 from tqdm import tqdm
 
 from panelsem.fit import fit_model
+from panelsem.indicators import build_mi_riclpm, fit_mi_riclpm
 from panelsem.results import Z975
 from panelsem.spec import build_riclpm
 from panelstudy.data_contract import typed
-from panelstudy.design import lag_label
+from panelstudy.design import INDICATORS, OBSERVED, lag_label
 from panelstudy.indirect import bootstrap_interval, bootstrap_replicates, monte_carlo_interval, path_estimates, product
+from panelstudy.parcels import model_indicators, parcel_panel
 from panelstudy.scoring import score_all, wide_panel
 from panelstudy.seeds import derive_seed
 from panelstudy.synthetic import simulate_trial
 
-RESULT_COLUMNS = ["replication", "seed", "converged", "parameter", "method", "estimate", "se", "lower", "upper",
-                  "bootstrap_not_converged"]
+RESULT_COLUMNS = ["replication", "seed", "analysis", "converged", "parameter", "method", "estimate", "se", "lower",
+                  "upper", "bootstrap_not_converged"]
+REFERENCES = ("latent", "pseudo_true")
 SCATTER_ITEM = re.compile(r"^(\d+)-of-(\d+)$")
 
 
@@ -70,57 +78,87 @@ def replication_seed(design: dict, replication: int) -> int:
     return derive_seed(design["seed"], "recovery", replication)
 
 
-def simulate_panel(design: dict, seed: int) -> pd.DataFrame:
-    """A synthetic trial, validated-typed, scored and reshaped as the workflow does."""
+def simulate_panels(design: dict, seed: int, parcels: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """A synthetic trial, validated-typed, scored and reshaped as the workflow does: the
+    wide panel of scores and, if parcels, that of the instruments' item parcels; both
+    with the participants of the arms the models analyse (design["model"]["arms"]),
+    as the main analysis has them."""
     tables, _ = simulate_trial(design, seed)
-    scores = score_all({key: typed(frame, key, design) for key, frame in tables.items()}, design["instruments"])
-    return wide_panel(scores, design["instruments"])
+    validated = {key: typed(frame, key, design) for key, frame in tables.items()}
+    scores = score_all(validated, design["instruments"])
+    analysed = scores["arm"].isin(design["model"]["arms"])
+    wide = wide_panel(scores[analysed], design["instruments"])
+    if not parcels:
+        return wide, None
+    return wide, parcel_panel(validated, design["instruments"], scores[analysed])
+
+
+def wald_rows(base: dict, fit, lagged: list[str]) -> list[dict]:
+    estimates = path_estimates(fit.estimates, lagged)
+    se = fit.vcov.loc[lagged, lagged].to_numpy().diagonal() ** 0.5
+    return [{**base, "parameter": name, "method": "Wald", "estimate": est, "se": s,
+             "lower": est - Z975 * s, "upper": est + Z975 * s} for name, est, s in zip(lagged, estimates, se)]
+
+
+def monte_carlo_row(base: dict, fit, chain: list[str], number: int, seed: int, draws: int) -> dict:
+    name = chain_name(chain)
+    # The first chain keeps the seed stream of a study with one indirect effect.
+    mc_seed = derive_seed(seed, "monte_carlo") if number == 0 else derive_seed(seed, "monte_carlo", name)
+    mc = monte_carlo_interval(path_estimates(fit.estimates, chain), fit.vcov.loc[list(chain), list(chain)].to_numpy(),
+                              draws, mc_seed)
+    return {**base, "parameter": name, "method": "Monte Carlo", "estimate": mc["estimate"], "se": np.nan,
+            "lower": mc["lower"], "upper": mc["upper"]}
+
+
+def failed_rows(base: dict, lagged: list[str], chains: list[list[str]], methods) -> list[dict]:
+    """A fit that did not converge: kept and flagged, so the summary counts it; no
+    intervals from a fit that is not a maximum."""
+    return [{**base, "parameter": name, "method": method}
+            for name, method in [*((label, "Wald") for label in lagged),
+                                 *((chain_name(c), m) for c in chains for m in methods)]]
 
 
 def analyse_replication(design: dict, replication: int, bootstrap: int, draws: int) -> list[dict]:
-    """Long rows (parameter, method, estimate, se, lower, upper) for one replication."""
+    """Long rows (analysis, parameter, method, estimate, se, lower, upper) for one replication."""
     seed = replication_seed(design, replication)
-    wide = simulate_panel(design, seed)
-    spec = build_riclpm(dict(design["constructs"]), list(design["model"]["waves"]), lagged="invariant")
+    indicators = replication < design["recovery"]["indicator_replications"]
+    wide, parcels = simulate_panels(design, seed, parcels=indicators)
+    waves = list(design["model"]["waves"])
+    spec = build_riclpm(dict(design["constructs"]), waves, lagged="invariant")
     fit = fit_model(wide, spec)
     lagged = lagged_labels(design["shorts"])
     chains = [chain["parameters"] for chain in design["chains"]]
-    base = {"replication": replication, "seed": seed, "converged": bool(fit.diagnostics["converged"])}
-    if not base["converged"]:
-        # Kept and flagged, so the summary counts it; no intervals from a fit that is not a maximum.
-        return [{**base, "parameter": name, "method": method}
-                for name, method in [*((label, "Wald") for label in lagged),
-                                     *((chain_name(c), m) for c in chains for m in ("Monte Carlo", "bootstrap"))]]
-    rows = []
-    estimates = path_estimates(fit.estimates, lagged)
-    se = fit.vcov.loc[lagged, lagged].to_numpy().diagonal() ** 0.5
-    for name, est, s in zip(lagged, estimates, se):
-        rows.append({**base, "parameter": name, "method": "Wald", "estimate": est, "se": s,
-                     "lower": est - Z975 * s, "upper": est + Z975 * s})
-    if not chains:
-        return rows
-    seeds = {b: derive_seed(seed, "bootstrap", b) for b in range(bootstrap)}
-    needed = sorted({p for c in chains for p in c})
-    replicates = bootstrap_replicates(wide, spec, fit, seeds, needed, progress=False)
-    for number, chain in enumerate(chains):
-        name = chain_name(chain)
-        # The first chain keeps the seed stream of a study with one indirect effect.
-        mc_seed = derive_seed(seed, "monte_carlo") if number == 0 else derive_seed(seed, "monte_carlo", name)
-        mc = monte_carlo_interval(path_estimates(fit.estimates, chain),
-                                  fit.vcov.loc[list(chain), list(chain)].to_numpy(), draws, mc_seed)
-        rows.append({**base, "parameter": name, "method": "Monte Carlo", "estimate": mc["estimate"],
-                     "se": np.nan, "lower": mc["lower"], "upper": mc["upper"]})
-        draws_of = product(replicates, chain)
-        converged = replicates["converged"].astype(bool)
-        try:
-            boot = bootstrap_interval(draws_of, converged)
-            row_base = base
-        except ValueError:  # no replicate converged: the interval is missing, and counted as such
-            boot = {"lower": np.nan, "upper": np.nan, "not_converged": len(replicates)}
-            row_base = {**base, "converged": False}
-        rows.append({**row_base, "parameter": name, "method": "bootstrap", "estimate": mc["estimate"],
-                     "se": float(draws_of[converged].std(ddof=1)), "lower": boot["lower"], "upper": boot["upper"],
-                     "bootstrap_not_converged": boot["not_converged"]})
+    base = {"replication": replication, "seed": seed, "analysis": OBSERVED,
+            "converged": bool(fit.diagnostics["converged"])}
+    rows = wald_rows(base, fit, lagged) if base["converged"] else failed_rows(base, lagged, chains,
+                                                                             ("Monte Carlo", "bootstrap"))
+    if base["converged"] and chains:
+        seeds = {b: derive_seed(seed, "bootstrap", b) for b in range(bootstrap)}
+        needed = sorted({p for c in chains for p in c})
+        replicates = bootstrap_replicates(wide, spec, fit, seeds, needed, progress=False)
+        for number, chain in enumerate(chains):
+            mc = monte_carlo_row(base, fit, chain, number, seed, draws)
+            rows.append(mc)
+            draws_of = product(replicates, chain)
+            converged = replicates["converged"].astype(bool)
+            try:
+                boot = bootstrap_interval(draws_of, converged)
+                row_base = base
+            except ValueError:  # no replicate converged: the interval is missing, and counted as such
+                boot = {"lower": np.nan, "upper": np.nan, "not_converged": len(replicates)}
+                row_base = {**base, "converged": False}
+            rows.append({**row_base, "parameter": mc["parameter"], "method": "bootstrap", "estimate": mc["estimate"],
+                         "se": float(draws_of[converged].std(ddof=1)), "lower": boot["lower"],
+                         "upper": boot["upper"], "bootstrap_not_converged": boot["not_converged"]})
+    if indicators:
+        mi_spec = build_mi_riclpm(model_indicators(design["constructs"], design["instruments"]), waves)
+        mi = fit_mi_riclpm(parcels, mi_spec)
+        mi_base = {**base, "analysis": INDICATORS, "converged": bool(mi.diagnostics["converged"])}
+        if mi_base["converged"]:
+            rows += wald_rows(mi_base, mi, lagged)
+            rows += [monte_carlo_row(mi_base, mi, chain, number, seed, draws) for number, chain in enumerate(chains)]
+        else:
+            rows += failed_rows(mi_base, lagged, chains, ("Monte Carlo",))
     return rows
 
 
@@ -133,6 +171,17 @@ def run_replications(design: dict, indices: list[int], bootstrap: int, draws: in
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 
+def gather_replications(paths, expected: int) -> pd.DataFrame:
+    """The chunks of a study, in replication order; every replication must be there."""
+    # Typed on reading: a scatter item without replications is a header-only CSV.
+    results = pd.concat([pd.read_csv(path, dtype={"converged": bool, "analysis": str}) for path in paths],
+                        ignore_index=True)
+    results = results.sort_values(["replication", "analysis", "parameter", "method"], kind="stable")
+    if results["replication"].nunique() != expected:
+        raise RuntimeError(f"gathered {results['replication'].nunique()} replications, expected {expected}")
+    return results.reset_index(drop=True)
+
+
 def parameter_label(name: str, names: dict[str, str]) -> str:
     """b_D_A -> 'alliance → depression'; b_E_A*b_D_E -> 'alliance → regulation →
     depression' (names: short name -> process name)."""
@@ -143,43 +192,64 @@ def parameter_label(name: str, names: dict[str, str]) -> str:
     return f"{names[frm]} → {names[to]}"
 
 
-def summarise(results: pd.DataFrame, truth: dict[str, float], names: dict[str, str]) -> pd.DataFrame:
-    """Bias, RMSE and coverage per parameter and interval, over converged replications,
-    in the order of `truth` (population_values); names: short name -> process name.
+def summarise(results: pd.DataFrame, targets: dict[tuple[str, str], dict[str, float]],
+              names: dict[str, str]) -> pd.DataFrame:
+    """Bias, RMSE and coverage per analysis, parameter and interval, over converged
+    replications, against each reference value (REFERENCES); targets: (analysis,
+    parameter) -> {"latent": ..., "pseudo_true": ...}, in the order of the rows;
+    names: short name -> process name.
 
     Coverage comes with its Monte Carlo standard error, sqrt(c(1 - c)/R), so a
     reader can tell a real shortfall from the noise of R replications.
     """
-    order = {name: i for i, name in enumerate(truth)}
+    order = {key: i for i, key in enumerate(targets)}
     rows = []
-    for (parameter, method), group in results.groupby(["parameter", "method"], sort=False):
+    for (analysis, parameter, method), group in results.groupby(["analysis", "parameter", "method"], sort=False):
         ok = group[group["converged"]]
-        true = truth[parameter]
         est = ok["estimate"].to_numpy(float)
-        covered = (ok["lower"] <= true) & (true <= ok["upper"])
-        coverage = float(covered.mean()) if len(ok) else np.nan
         sd = float(est.std(ddof=1)) if len(est) > 1 else np.nan
-        rows.append({
+        row = {
+            "analysis": analysis,
             "parameter": parameter,
             "label": parameter_label(parameter, names),
             "interval": method,
-            "true": true,
             "replications": len(ok),
             "not_converged": int((~group["converged"]).sum()),
-            "mean_estimate": float(est.mean()),
-            "bias": float(est.mean() - true),
-            "relative_bias": float((est.mean() - true) / true) if true != 0 else np.nan,
-            "standardised_bias": float((est.mean() - true) / sd) if sd and sd > 0 else np.nan,
-            "rmse": float(np.sqrt(np.mean((est - true) ** 2))),
+            "mean_estimate": float(est.mean()) if len(est) else np.nan,
             "empirical_sd": sd,
             "mean_se": float(ok["se"].mean()),
-            "coverage": coverage,
-            "coverage_mcse": float(np.sqrt(coverage * (1 - coverage) / len(ok))) if len(ok) else np.nan,
             "mean_width": float((ok["upper"] - ok["lower"]).mean()),
-        })
+        }
+        for reference in REFERENCES:
+            true = targets[(analysis, parameter)][reference]
+            covered = (ok["lower"] <= true) & (true <= ok["upper"])
+            coverage = float(covered.mean()) if len(ok) else np.nan
+            bias = row["mean_estimate"] - true
+            row.update({
+                reference: true,
+                f"bias_{reference}": bias,
+                f"relative_bias_{reference}": float(bias / true) if true != 0 else np.nan,
+                f"standardised_bias_{reference}": float(bias / sd) if sd and sd > 0 else np.nan,
+                f"rmse_{reference}": float(np.sqrt(np.mean((est - true) ** 2))) if len(est) else np.nan,
+                f"coverage_{reference}": coverage,
+                f"coverage_{reference}_mcse": float(np.sqrt(coverage * (1 - coverage) / len(ok))) if len(ok)
+                else np.nan,
+            })
+        rows.append(row)
     out = pd.DataFrame(rows)
-    out["_order"] = out["parameter"].map(order)
+    out["_order"] = [order[key] for key in zip(out["analysis"], out["parameter"])]
     return out.sort_values(["_order", "interval"], kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
+def targets(pseudo_true: pd.DataFrame, model: str) -> dict[tuple[str, str], dict[str, float]]:
+    """The reference values of a model's parameters from the pseudo-true table
+    (panelstudy.pseudotrue): the latent value, and the pseudo-true one; for the
+    multiple-indicator model, computed on complete data only, its complete-data limit."""
+    out = {}
+    for _, row in pseudo_true[pseudo_true["model"] == model].iterrows():
+        value = row["complete_data"] if row["analysis"] == INDICATORS else row["pseudo_true"]
+        out[(row["analysis"], row["parameter"])] = {"latent": float(row["latent"]), "pseudo_true": float(value)}
+    return out
 
 
 def coverage_band(replications: int, nominal: float = 0.95) -> tuple[float, float]:

@@ -3,12 +3,19 @@
 Models (all FIML with a mean structure, same rows):
 - RI-CLPM, lagged effects time-invariant (the main model), with the standard errors of
   model.se, and again with the other type (standard: observed information; robust:
-  lavaan's MLR sandwich); the multigroup models have standard ones only;
+  lavaan's MLR sandwich); the multigroup and multiple-indicator models have standard
+  ones only;
 - CLPM (no random intercepts);
 - RI-CLPM with lagged effects free over time;
 - LCM-SR (random intercepts and slopes, structured residuals; detrended variant);
 - multigroup RI-CLPM by arm, lagged effects equal across arms, and free across
-  arms (= separate fits per arm).
+  arms (= separate fits per arm);
+- the multiple-indicator RI-CLPM (panelsem.indicators) on the instruments' item
+  parcels, with loadings equal over time (weak invariance) and with intercepts equal
+  too (strong invariance), compared with each other. It models the measurement error
+  that the score model absorbs into the within-person parts: its lagged effects show
+  how much of the score model's attenuation that error explains. It is fitted to
+  other variables than the others, so it is compared with no score model.
 
 Comparisons are likelihood-ratio tests of nested pairs: chisq_diff =
 2 (loglik_full - loglik_restricted), df_diff = npar_full - npar_restricted. When
@@ -29,6 +36,7 @@ import pandas as pd
 
 from panelsem.fit import fit_model
 from panelsem.fit_measures import chi2_sf, chibar_square_test, information_criteria, lr_test
+from panelsem.indicators import build_mi_riclpm, fit_mi_riclpm
 from panelsem.model import Matrices
 from panelsem.multigroup import fit_multigroup
 from panelsem.results import FitResult, lagged_by_group
@@ -45,6 +53,9 @@ FREE = "RI-CLPM, free lags"
 LCMSR = "LCM-SR"
 MG_EQUAL = "multigroup, lags equal across arms"
 MG_FREE = "multigroup, lags free across arms"
+MI_WEAK = "multiple indicators, weak invariance"
+MI_STRONG = "multiple indicators, strong invariance"
+MI_COMPARISON = "multiple indicators: weak vs strong invariance"
 
 
 @dataclass
@@ -144,13 +155,17 @@ def _invariant_label(name: str) -> str:
 
 def fit_sensitivity(wide: pd.DataFrame, constructs: dict[str, str], waves: list[int], effects,
                     group_column: str | None = "arm", groups=None, min_coverage: int = 2,
+                    parcels: pd.DataFrame | None = None,
+                    indicators: dict[str, list[str]] | None = None,
                     se: str = "standard") -> SensitivityResult:
     """Fit every sensitivity model to the wide panel; constructs maps short name ->
     column prefix (e.g. {"A": "sai_patient_", ...}); effects: the (outcome, predictor)
     lagged effects each model reports (the hypotheses); groups: the values of
     group_column that the multigroup model compares (default all; fewer than two: not
     fitted); min_coverage: the participants each score and pair of scores needs within
-    each group (model.min_coverage), or the multigroup model is not estimable; se: the
+    each group (model.min_coverage), or the multigroup model is not estimable. parcels
+    and indicators: the parcels' wide panel (same rows as wide) and each construct's
+    parcel prefixes, for the multiple-indicator models (None: not fitted). se: the
     standard errors of the single-group fits (model.se), the main model's row under the
     other type following its own."""
     if se not in SE_TYPES:
@@ -246,7 +261,39 @@ def fit_sensitivity(wide: pd.DataFrame, constructs: dict[str, str], waves: list[
             fits.update(mg_fits)
             specs[MG_EQUAL] = specs[MG_FREE] = specs[MAIN]
             comparisons.append(mg_comparison)
+    if indicators is None:
+        comparisons.append({"comparison": MI_COMPARISON, "restricted": MI_STRONG, "full": MI_WEAK,
+                            "note": "not fitted: an instrument of this model states no item parcels"})
+    else:
+        mi_rows, mi_comparison = _indicator_models(parcels, indicators, waves, effects, fits, specs, log)
+        rows += mi_rows
+        comparisons.append(mi_comparison)
     return SensitivityResult(pd.DataFrame(comparisons), pd.DataFrame(rows), fits, specs, log)
+
+
+def _indicator_models(parcels, indicators, waves, effects, fits, specs, log):
+    """The multiple-indicator RI-CLPM under weak and under strong invariance, and the
+    likelihood-ratio test of strong against weak. Without fit measures: they need the
+    saturated model of every indicator, which a sample barely larger than the number
+    of indicators does not identify."""
+    rows = []
+    try:
+        for name, invariance in ((MI_WEAK, "weak"), (MI_STRONG, "strong")):
+            t0 = time.perf_counter()
+            specs[name] = build_mi_riclpm(indicators, waves, invariance=invariance)
+            fits[name] = fit_mi_riclpm(parcels, specs[name])
+            log.append(_log_entry(name, "", fits[name].diagnostics, t0))
+    except (np.linalg.LinAlgError, ValueError, FloatingPointError) as error:
+        # Few participants can make the model inestimable; the score models stand, and the table says so.
+        return [], {"comparison": MI_COMPARISON, "restricted": MI_STRONG, "full": MI_WEAK,
+                    "note": f"not estimable: {error}"}
+    for name in (MI_WEAK, MI_STRONG):
+        res = fits[name]
+        rows.append(_model_row(name, "", res.fit, res.diagnostics, key_lagged(res, specs[name], effects),
+                               f"time-invariant, {name.split(', ')[1]}"))
+    measures = {name: fits[name].fit for name in (MI_WEAK, MI_STRONG)}
+    converged = {name: bool(fits[name].diagnostics["converged"]) for name in (MI_WEAK, MI_STRONG)}
+    return rows, comparison_row(MI_COMPARISON, MI_STRONG, MI_WEAK, measures, converged=converged)
 
 
 def _multigroup_models(wide, spec, group_column, effects, log):

@@ -352,7 +352,8 @@ def truth(config, seed, pop, latent_sd) -> dict:
         "item_loading": syn["item_loading"],
         "missingness": syn["missingness"],
         "note": "scored totals carry measurement error, which an RI-CLPM without residual "
-        "variances absorbs into the within-person parts: expect attenuated autoregressions.",
+        "variances absorbs into the within-person parts: it converges to attenuated values, the "
+        "pseudo-true values (rule pseudo_true, in truth.json beside these).",
     }
 
 
@@ -364,19 +365,25 @@ def to_json(value):
     if isinstance(value, (list, tuple)):
         return [to_json(item) for item in value]
     if isinstance(value, (float, np.floating)):
-        return round(float(value), 10)
+        return None if np.isnan(value) else round(float(value), 10)
     if isinstance(value, np.integer):
         return int(value)
     return value
 
 
+def write_json(record: dict, path) -> None:
+    """A record of true values as JSON (NaN as null), the same bytes for the same values."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(to_json(record), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def write_trial(tables: dict[str, pd.DataFrame], truth: dict, paths: dict[str, str], truth_path) -> None:
-    """Write one CSV per instrument to paths[key] (missing items as empty cells) and the truth JSON."""
+    """Write one CSV per instrument to paths[key] (missing items as empty cells) and the
+    population's parameters as JSON."""
     unwritten = sorted(set(paths) - set(tables))
     if unwritten:
         raise ValueError(f"the synthetic trial has no data for instruments {unwritten}")
     for key, frame in tables.items():
         Path(paths[key]).parent.mkdir(parents=True, exist_ok=True)
         write_csv(frame, paths[key])
-    Path(truth_path).parent.mkdir(parents=True, exist_ok=True)
-    Path(truth_path).write_text(json.dumps(to_json(truth), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_json(truth, truth_path)

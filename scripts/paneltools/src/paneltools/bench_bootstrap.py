@@ -28,7 +28,7 @@ from panelsem.refit import Refitter  # noqa: E402
 from panelsem.spec import build_riclpm  # noqa: E402
 from panelstudy import params  # noqa: E402
 from panelstudy.indirect import REPLICATE_GRAD_TOL, path_estimates, resample, resample_rows  # noqa: E402
-from panelstudy.recovery import lagged_labels, simulate_panel  # noqa: E402
+from panelstudy.recovery import lagged_labels, simulate_panels  # noqa: E402
 
 
 def main(argv=None):
@@ -39,7 +39,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     design = params.recovery(yaml.safe_load(args.config.read_text()))
-    wide = simulate_panel(design, args.seed)
+    wide, _ = simulate_panels(design, args.seed)
     spec = build_riclpm(dict(design["constructs"]), list(design["model"]["waves"]), lagged="invariant")
     labels = lagged_labels(design["shorts"])
     chains = [c["parameters"] for c in design["chains"]]

@@ -3,12 +3,12 @@
 Usage: python -m paneltools.quarto_check [MANUSCRIPT_DIR] [--out DIR] [--article FILE ...]
        (make quarto-check, after a build has written the generated sources)
 
-For every document (default: each .qmd of the project) and format (HTML, PDF, DOCX) it
-compares what a reader gets from the two paths: every number in the text, the tables
-(count and captions), the figures (images and captions), the cross-references (every
-"Table N"/"Figure N", none left unresolved), and the reference list (the text between
-the last "References" and the appendix, so that a list moved elsewhere or formatted by
-another citation engine shows). It also checks, for each output, that no shortcode is
+For every document (default: each .qmd of the project whose variables a build has
+written) and format (HTML, PDF, DOCX) it compares what a reader gets from the two
+paths: every number in the text, the tables (count and captions), the figures (images
+and captions), the cross-references (every "Table N"/"Figure N", none left
+unresolved), and the reference list (the text between the last "References" and the
+appendix, so that a list moved elsewhere or formatted by another citation engine shows). It also checks, for each output, that no shortcode is
 left unexpanded anywhere in the file, that the HTML loads nothing from beside it or
 from the network, and that the renders left nothing new in the source tree.
 
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pypdf
 
-from panelreport.render import SUFFIXES, ManuscriptError, render
+from panelreport.render import SUFFIXES, ManuscriptError, built_documents, render
 
 NUMBER = re.compile(r"-?\d+(?:[.,]\d+)*")
 XREF = re.compile(r"\b(Table|Figure) (\d+)\b")
@@ -210,13 +210,14 @@ def main(argv=None) -> int:
     parser.add_argument("manuscript_dir", type=Path, nargs="?", default=Path("manuscript"))
     parser.add_argument("--out", type=Path, default=Path("results/quarto-check"),
                         help="where both renders go: OUT/quarto/ and OUT/pandoc/")
-    parser.add_argument("--article", action="append", help="a document to check (default: every .qmd)")
+    parser.add_argument("--article", action="append",
+                        help="a document to check (default: every .qmd whose variables a build has written)")
     args = parser.parse_args(argv)
     if not shutil.which("quarto"):
         print("error: quarto is not on PATH; this check compares its output with the fallback's", file=sys.stderr)
         return 2
     version = subprocess.run(["quarto", "--version"], capture_output=True, text=True).stdout.strip()
-    articles = args.article or sorted(p.name for p in args.manuscript_dir.glob("*.qmd") if not p.name.startswith("_"))
+    articles = args.article or built_documents(args.manuscript_dir)
     print(f"quarto {version}; checking {', '.join(articles)} in {args.manuscript_dir}")
     problems = check(args.manuscript_dir.resolve(), args.out.resolve(), articles)
     for problem in problems:

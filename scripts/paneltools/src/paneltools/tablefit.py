@@ -24,7 +24,7 @@ from pathlib import Path
 
 import typst
 
-from panelreport.render import article_path, typst_source
+from panelreport.render import article_path, built_documents, typst_source
 
 # A cell's box on its page (its inset included), recorded before its content is shown.
 PROBE = b"""#show table.cell: it => layout(size => context {
@@ -116,9 +116,10 @@ def check(manuscript_dir: Path, article: str | None = None) -> list[Overflow]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("manuscript_dir", type=Path)
-    parser.add_argument("--article", action="append", help="a document to check (default: every .qmd)")
+    parser.add_argument("--article", action="append",
+                        help="a document to check (default: every .qmd whose variables a build has written)")
     args = parser.parse_args(argv)
-    articles = args.article or sorted(p.name for p in args.manuscript_dir.glob("*.qmd") if not p.name.startswith("_"))
+    articles = args.article or built_documents(args.manuscript_dir)
     failed = False
     for article in articles:
         found = check(args.manuscript_dir, article)
