@@ -185,12 +185,23 @@ def test_standard_errors_from_observed_information(small):
 
 
 def test_heywood_case_is_flagged():
-    """No between-person variance: an RI variance estimate goes to the 0 bound."""
+    """No between-person variance: the RI variances go to the 0 bound, and beside them
+    the free RI covariance leaves the latent covariance matrix not positive definite
+    (lavaan warns of both)."""
     data = ws.simulate_wide(n=150, waves=4, constructs=AE, seed=8, ri_sd=0.0)
     res = fit_model(data, build_riclpm(AE, [1, 2, 3, 4]))
-    names = [h["parameter"] for h in res.diagnostics["heywood"]]
-    assert names and all("RI_" in n for n in names)
-    assert any(h["at_bound"] for h in res.diagnostics["heywood"])
+    d = res.diagnostics
+    variances = [h for h in d["heywood"] if h["kind"] == "variance"]
+    assert variances and all("RI_" in h["parameter"] for h in variances)
+    assert any(h["at_bound"] for h in variances)
+    assert d["improper"] and d["at_bound"] == ["RI_A~~RI_A", "RI_E~~RI_E"]
+    (pd_case,) = [h for h in d["heywood"] if h["kind"] == "not positive definite"]
+    mx = FIMLProblem(data, build_riclpm(AE, [1, 2, 3, 4])).matrices
+    _, _, _, c = mx.implied(res.params)
+    assert pd_case["est"] == pytest.approx(np.linalg.eigvalsh(c @ mx.psi @ c.T)[0]) and pd_case["est"] < 0
+    # improper after the first run: the multi-start search ran, and kept the best optimum
+    assert d["starts"] > 1 and 1 <= d["starts_reaching_best"] <= d["starts"]
+    assert min(a["m2ll"] for a in d["attempts"]) >= -2 * res.fit["loglik"] - 1e-6
 
 
 def test_missing_prefix_is_named():

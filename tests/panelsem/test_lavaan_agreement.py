@@ -113,8 +113,8 @@ def test_small_model_agrees_tightly(tmp_path_factory):
 
 def test_small_handwritten_sample(tmp_path_factory, repo_root, handwritten_config):
     """30 hand-typed participants, 3 waves: plain L-BFGS-B stalls at the start values
-    here (its first step leaves the positive-definite region); the damped Newton
-    fallback must still reach lavaan's maximum."""
+    here (its first step leaves the positive-definite region); the trust-region
+    rescue must still reach lavaan's maximum."""
     config = handwritten_config
     terms = contract(config)  # what the validate rule hands the contract
     validated = validate_inputs(input_paths(terms, str(repo_root / config["data"]["raw_dir"])), terms)

@@ -142,6 +142,44 @@ def test_comparison_table_by_hand(small_run):
         assert ("chi-bar-square" in row["note"]) == (name in boundary), name
 
 
+def test_the_other_standard_errors(small_panel, small_run):
+    """model.se standard: the main model's row under robust SEs has its estimates and
+    lavaan's MLR standard errors (fit here directly)."""
+    m = small_run.models.set_index("model")
+    main, other = m.loc[sensitivity.MAIN], m.loc["RI-CLPM, robust SEs"]
+    robust = panelsem.fit_model(small_panel, riclpm.build_riclpm(AE, W5), se="robust")
+    row = robust.estimates[robust.estimates["label"] == "b_E_A"].iloc[0]
+    assert other["b_E_A"] == pytest.approx(main["b_E_A"], abs=1e-6) == pytest.approx(row["est"], abs=1e-6)
+    assert other["b_E_A_se"] == pytest.approx(row["se"], rel=1e-4)
+    assert abs(other["b_E_A_se"] / main["b_E_A_se"] - 1) > 1e-3
+    assert small_run.fits[sensitivity.MAIN].diagnostics["se"] == "standard"
+    assert "robust SEs" in other["lag_summary"]
+
+
+def test_chibar_square_p_beside_the_naive_p(small_panel, small_run):
+    cmp = small_run.comparison.set_index("comparison")
+    clpm = panelsem.fit_model(small_panel, riclpm.build_riclpm(AE, W5, random_intercepts=False))
+    main = panelsem.fit_model(small_panel, riclpm.build_riclpm(AE, W5))
+    expected = panelsem.chibar_square_test(clpm, main)
+    assert cmp.loc["RI-CLPM vs CLPM", "p_chibar"] == pytest.approx(expected["p_chibar"], rel=1e-4, abs=1e-12)
+    assert cmp.loc["RI-CLPM vs CLPM", "p_chibar"] <= cmp.loc["RI-CLPM vs CLPM", "p"]
+    assert cmp.drop(index="RI-CLPM vs CLPM")["p_chibar"].isna().all()
+
+
+def test_a_comparison_with_an_unconverged_model_says_so():
+    fits = {name: {"loglik": ll, "npar": k, "aic": 0.0, "bic": 0.0, "n": 100} for name, ll, k in
+            (("CLPM", -510.0, 10), ("RI-CLPM", -500.0, 13))}
+    ok = sensitivity.comparison_row("x", "CLPM", "RI-CLPM", fits, converged={"CLPM": True, "RI-CLPM": True})
+    assert ok["note"] == ""
+    row = sensitivity.comparison_row("x", "CLPM", "RI-CLPM", fits, "boundary", {"CLPM": True, "RI-CLPM": False})
+    assert row["note"] == "boundary; not converged: RI-CLPM"
+
+
+def test_unknown_se_type(small_panel):
+    with pytest.raises(ValueError, match="se must be one of"):
+        sensitivity.fit_sensitivity(small_panel, AE, W5, [("E", "A")], se="sandwich")
+
+
 def test_comparisons_match_separate_fits(small_panel, small_run):
     """The table's logliks are those of fits made here directly."""
     cmp = small_run.comparison.set_index("comparison")
@@ -156,8 +194,8 @@ def test_comparisons_match_separate_fits(small_panel, small_run):
 
 def test_models_table(small_run):
     m = small_run.models
-    assert list(m["model"].unique()) == [sensitivity.MAIN, sensitivity.CLPM, sensitivity.FREE, sensitivity.LCMSR,
-                                         sensitivity.MG_EQUAL, sensitivity.MG_FREE]
+    assert list(m["model"].unique()) == [sensitivity.MAIN, "RI-CLPM, robust SEs", sensitivity.CLPM, sensitivity.FREE,
+                                         sensitivity.LCMSR, sensitivity.MG_EQUAL, sensitivity.MG_FREE]
     assert {"b_E_A", "b_E_A_se"} <= set(m.columns)
     assert not any(c.startswith("b_D_") for c in m.columns)  # no depression construct here
     # free lags: the summary is the plain mean of the per-wave estimates
@@ -185,14 +223,15 @@ def test_rule_script(small_panel, tmp_path, repo_root):
         input=SimpleNamespace(wide=str(path)),
         params=SimpleNamespace(constructs={"A": "alli_", "E": "emo_"}, waves=W5, effects=[["E", "A"]],
                                arms=["ICBT", "IPDT"], multigroup=["ICBT", "IPDT"], min_coverage=10,
-                               indicators=None),
+                               indicators=None, se="robust"),
         output=SimpleNamespace(**{k: str(v) for k, v in out.items()}),
         log=[str(tmp_path / "log.txt")],
     )
     runpy.run_path(str(repo_root / "workflow" / "scripts" / "sensitivity.py"), init_globals={"snakemake": snake})
     comparison = pd.read_csv(out["comparison"])
     assert len(comparison) == 5 and comparison["chisq_diff"].notna().sum() == 4
-    assert len(pd.read_csv(out["models"])) == 8
+    models = pd.read_csv(out["models"])
+    assert len(models) == 9 and "RI-CLPM, standard SEs" in set(models["model"])
     log = (tmp_path / "log.txt").read_text()
     assert "LCM-SR: converged=True" in log and "total seconds=" in log
 

@@ -337,6 +337,8 @@ def mutated(config, path):
         put(out, path, list(reversed(value)))
     elif path == "hypotheses.correction":
         put(out, path, "none")
+    elif path == "model.se":
+        put(out, path, "robust" if value == "standard" else "standard")
     elif path in ("model.arms", "model.multigroup"):
         out["model"]["multigroup"] = value[:1]
         put(out, path, value[:1])
@@ -494,6 +496,8 @@ def rules_reading(path, config):
         return {"sensitivity"} | text
     if path == "model.min_coverage":  # the checks before any model, and the multigroup model's per arm
         return {"validate", "sensitivity"}
+    if path == "model.se":  # the text says which, from the fits' diagnostics
+        return {"fit_riclpm", "sensitivity"}
     if parts[0] == "synthetic":  # the latent values reach the recovery study through the pseudo-true table
         return {"simulate", "recovery_chunk", "pseudo_true"}
     if parts[0] == "pseudo_true":

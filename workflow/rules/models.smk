@@ -18,6 +18,7 @@ rule fit_riclpm:
         waves=config["model"]["waves"],
         lagged=config["model"]["lagged"],
         arms=config["model"]["arms"],
+        se=config["model"]["se"],
     script:
         "../scripts/fit_riclpm.py"
 
@@ -85,6 +86,7 @@ rule sensitivity:
         arms=config["model"]["arms"],
         multigroup=config["model"]["multigroup"],
         min_coverage=config["model"]["min_coverage"],
+        se=config["model"]["se"],
         effects=design.effects(config),
         indicators=model_indicators,
     script:
@@ -108,6 +110,7 @@ rule lavaan_crosscheck:
         waves=config["model"]["waves"],
         lagged=config["model"]["lagged"],
         arms=config["model"]["arms"],
+        se=config["model"]["se"],
     script:
         "../scripts/lavaan_crosscheck.py"
 

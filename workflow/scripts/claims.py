@@ -57,7 +57,8 @@ for frame, name, caption in [
     (sensitivity_comparison_table(comparisons), "sensitivity",
      "Sensitivity models: likelihood-ratio tests of nested models, and information criteria. "
      "† The restriction fixes variances at 0, on the boundary of the parameter space: the null distribution "
-     "is then a chi-bar-square mixture and the naive p-value shown is conservative"),
+     "is then a chi-bar-square mixture and the naive p-value is conservative; the chi-bar-square p, where shown, "
+     "takes its mixture weights from the information matrix (Stoel et al., 2006)"),
     (sensitivity_models_table(models, effects, dict(params.names)), "sensitivity_effects",
      "Hypothesised within-person lagged effects, b (SE), in each sensitivity model"),
 ]:

@@ -17,7 +17,7 @@ params, out = snakemake.params, snakemake.output
 spec = build_riclpm(dict(params.constructs), list(params.waves), lagged=params.lagged)
 wide = pd.read_csv(snakemake.input.wide, dtype={"id": str, "arm": str})
 wide = wide[wide["arm"].isin(params.arms)]
-result = fit_model(wide, spec)
+result = fit_model(wide, spec, se=params.se)
 
 write_csv(result.estimates, out.estimates)
 write_csv(summarise_lagged(lagged_effects(result, spec)), out.lagged)

@@ -18,9 +18,9 @@ params = snakemake.params
 spec = build_riclpm(dict(params.constructs), list(params.waves), lagged=params.lagged)
 wide = pd.read_csv(snakemake.input.wide, dtype={"id": str, "arm": str})
 wide = wide[wide["arm"].isin(params.arms)]
-ours = fit_model(wide, spec)
+ours = fit_model(wide, spec, se=params.se)
 with tempfile.TemporaryDirectory() as workdir:
-    lavaan = run_lavaan(wide, spec, Path(workdir))
+    lavaan = run_lavaan(wide, spec, Path(workdir), se=params.se)
 table = compare(ours, lavaan)
 write_csv(table, snakemake.output.comparison)
 for name, value in summarise(table).items():

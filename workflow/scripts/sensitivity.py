@@ -24,7 +24,8 @@ if params.indicators is not None:
         raise RuntimeError("the parcels' panel does not have the rows of the scores' panel")
 result = fit_sensitivity(wide, dict(params.constructs), list(params.waves), [tuple(e) for e in params.effects],
                          group_column="arm", groups=list(params.multigroup), min_coverage=params.min_coverage,
-                         parcels=parcels, indicators=None if params.indicators is None else dict(params.indicators))
+                         parcels=parcels, indicators=None if params.indicators is None else dict(params.indicators),
+                         se=params.se)
 write_csv(result.comparison, snakemake.output.comparison)
 write_csv(result.models, snakemake.output.models)
 # Wall times go to the log, not the results, so reruns give identical files.

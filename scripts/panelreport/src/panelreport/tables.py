@@ -175,6 +175,9 @@ def heywood_text(heywood: list[dict]) -> str:
     return ", ".join(f"{h['parameter']} = {h['est']:.3g}" for h in heywood) or "none"
 
 
+SE_WORDS = {"standard": "observed information", "robust": "robust (sandwich, MLR)"}
+
+
 def model_fit_table(fits: dict[str, pd.DataFrame], diagnostics: dict[str, dict]) -> pd.DataFrame:
     """Fit measures and convergence, one column per fitted model (by its label).
 
@@ -208,7 +211,11 @@ def model_fit_table(fits: dict[str, pd.DataFrame], diagnostics: dict[str, dict])
             "Iterations": f"{int(d['iterations'])}",
             "Largest absolute gradient": f"{d['grad_norm']:.1e}",
             "Heywood cases": heywood_text(d["heywood"]),
+            "Standard errors": SE_WORDS[d["se"]],
         }
+        if d["se"] == "robust":  # lavaan's MLR: the test statistic is scaled too
+            columns[model]["Scaled chi-square (df), p"] = shown(
+                f"{m['chisq_scaled']:.3f} ({int(m['df'])}), {format_p(m['pvalue_scaled'])}")
     frame = pd.DataFrame(columns)
     return frame.rename_axis("Measure").reset_index()
 
@@ -282,17 +289,21 @@ def sensitivity_comparison_table(comparisons: dict[str, pd.DataFrame]) -> pd.Dat
     for model, frame in comparisons.items():
         for _, r in frame.iterrows():
             note = r["note"] if isinstance(r["note"], str) else ""
-            if not np.isfinite(r.get("chisq_diff", np.nan)) or "optimisation failure" in note:
+            if (not np.isfinite(r.get("chisq_diff", np.nan)) or "optimisation failure" in note
+                    or "not converged" in note):
                 # A comparison that could not be made says why, in place of its numbers.
                 reason = note if note else "not estimable: a model has no finite likelihood"
                 rows.append({"Model": model, "Comparison": r["comparison"], "Chi-square (df)": reason,
-                             "p": "", "AIC restricted / full": "", "BIC restricted / full": ""})
+                             "p": "", "p (chi-bar-square)": "", "AIC restricted / full": "",
+                             "BIC restricted / full": ""})
                 continue
             rows.append({
                 "Model": model,
                 "Comparison": r["comparison"] + (" †" if "boundary" in note else ""),
                 "Chi-square (df)": f"{r['chisq_diff']:.2f} ({int(r['df_diff'])})",
                 "p": format_p(r["p"]),
+                # Beside the naive p where the restriction is on the boundary (blank elsewhere).
+                "p (chi-bar-square)": format_p(r.get("p_chibar", np.nan)),
                 "AIC restricted / full": f"{r['aic_restricted']:.1f} / {r['aic_full']:.1f}",
                 "BIC restricted / full": f"{r['bic_restricted']:.1f} / {r['bic_full']:.1f}",
             })
@@ -310,7 +321,9 @@ def sensitivity_models_table(models: dict[str, pd.DataFrame], effects: list[tupl
                                                       else "")}
             for outcome, predictor in effects:
                 name = f"b_{outcome}_{predictor}"
-                row[f"{names[predictor]} → {names[outcome]}"] = _est_se(r.get(name, np.nan), r.get(f"{name}_se", np.nan))
+                # A model that did not converge has no estimates to report.
+                cell = _est_se(r.get(name, np.nan), r.get(f"{name}_se", np.nan)) if r["converged"] else "(not converged)"
+                row[f"{names[predictor]} → {names[outcome]}"] = cell
             row["Converged"] = "yes" if r["converged"] else "NO"
             row["Heywood cases"] = r["heywood"] if isinstance(r["heywood"], str) and r["heywood"] else "none"
             rows.append(row)

@@ -108,7 +108,7 @@ def method(study: dict) -> str:
         "correlated with each other but not with the first week's within-person deviations, and all "
         "measurement-error variances were fixed at zero. The model was estimated by full-information maximum "
         "likelihood [@enders2001], which uses every observed score under the assumption that data are missing at "
-        f"random. {per_model + ' ' if per_model else ''}Hypotheses about paths between weeks were tested with Wald tests of the lagged "
+        f"random. {var('fit.se')} {per_model + ' ' if per_model else ''}Hypotheses about paths between weeks were tested with Wald tests of the lagged "
         "effects; indirect effects X(*t*) → M(*t* + 1) → Y(*t* + 2), products of two lagged effects, with a "
         "participant bootstrap and a Monte Carlo interval [@preacher2012]. A hypothesis is stated in the processes' "
         "own terms (for example, "

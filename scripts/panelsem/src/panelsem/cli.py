@@ -2,7 +2,8 @@
 simulate data.
 
     python -m panelsem fit data.csv --construct A=alliance_ --construct E=regulation_ \\
-        --construct D=depression_ --waves 1-10 [--lagged free] [--clpm | --slopes] --out outdir/
+        --construct D=depression_ --waves 1-10 [--lagged free] [--clpm | --slopes] \\
+        [--se robust] [--allow-unconverged] --out outdir/
     python -m panelsem crosscheck data.csv --construct ... --waves ... --out outdir/
     python -m panelsem simulate --n 272 --waves 10 --out data.csv
 
@@ -10,6 +11,9 @@ fit writes outdir/estimates.csv (lhs, op, rhs, label, est, se, z, p, std_all),
 outdir/fit.csv (measure, value) and outdir/diagnostics.json. Floats are written
 with 17 significant digits (round-trip exact), so the same data give the same
 bytes; the run time goes to stderr, not into the files, for the same reason.
+A fit that does not converge writes nothing and exits with status 3 (stderr says
+why), unless --allow-unconverged, which writes it anyway (diagnostics.json has
+converged: false). Improper solutions (Heywood cases) are written, with warnings.
 crosscheck writes outdir/comparison.csv: ours and lavaan's side by side.
 """
 
@@ -33,6 +37,9 @@ def add_model_arguments(ap: argparse.ArgumentParser) -> None:
     kind = ap.add_mutually_exclusive_group()
     kind.add_argument("--clpm", action="store_true", help="fit the CLPM (no random intercepts)")
     kind.add_argument("--slopes", action="store_true", help="fit the LCM-SR (random intercepts and slopes)")
+    ap.add_argument("--se", choices=("standard", "robust"), default="standard",
+                    help="standard errors: observed information (default), or robust (lavaan's MLR: sandwich, "
+                         "with the scaled test statistic)")
     ap.add_argument("--out", required=True, type=Path, help="output directory")
 
 
@@ -74,18 +81,33 @@ def cmd_fit(args) -> int:
     from panelsem.fit import fit_model
 
     spec, data = load(args)
-    res = fit_model(data, spec)
-    write_results(res, args.out)
+    res = fit_model(data, spec, se=args.se)
     d, f = res.diagnostics, res.fit
+    if not d["converged"]:
+        print(f"error: the fit did not converge: the largest gradient of -2 logL over parameters not at a bound "
+              f"is {d['grad_norm']:.3g} (criterion {d['grad_tol']:g}) at logL {f['loglik']:.4f}, the best of "
+              f"{d['starts']} starts ({d['starts_reaching_best']} reached it); see diagnostics.json "
+              f"(attempts)", file=sys.stderr)
+        if not args.allow_unconverged:
+            print("nothing written; --allow-unconverged writes the unconverged fit anyway", file=sys.stderr)
+            return 3
+        print("written anyway (--allow-unconverged): its numbers are not estimates", file=sys.stderr)
+    write_results(res, args.out)
+    scaled = f" chisq_scaled={f['chisq_scaled']:.3f}" if "chisq_scaled" in f else ""
     print(f"{model_name(args)} ({args.lagged} lags): n={f['n']} patterns={f['n_patterns']} "
-          f"loglik={f['loglik']:.3f} chisq={f['chisq']:.3f} df={f['df']} cfi={f['cfi']:.3f} "
-          f"rmsea={f['rmsea']:.3f} srmr={f['srmr']:.3f} converged={d['converged']} heywood={len(d['heywood'])}")
+          f"loglik={f['loglik']:.3f} chisq={f['chisq']:.3f}{scaled} df={f['df']} cfi={f['cfi']:.3f} "
+          f"rmsea={f['rmsea']:.3f} srmr={f['srmr']:.3f} se={d['se']} converged={d['converged']} "
+          f"heywood={len(d['heywood'])}")
     if d["rows_dropped_all_missing"]:
         print(f"note: {d['rows_dropped_all_missing']} rows with no observed value were dropped", file=sys.stderr)
-    if not d["converged"]:
-        print(f"warning: not converged (max gradient {d['grad_norm']:.3g})", file=sys.stderr)
+    if d["starts"] > 1:
+        print(f"note: {d['starts']} starts tried, {d['starts_reaching_best']} reached the best optimum",
+              file=sys.stderr)
     for h in d["heywood"]:
-        print(f"warning: Heywood case {h['parameter']} = {h['est']:.3g}", file=sys.stderr)
+        print(f"warning: improper solution: {h['kind']} {h['parameter']} = {h['est']:.3g}", file=sys.stderr)
+    if d["at_bound"]:
+        print(f"note: at their bound 0: {', '.join(d['at_bound'])}; standard errors include them, as lavaan's "
+              f"with bounds = 'pos.var'", file=sys.stderr)
     print(f"seconds: {d['seconds']:.2f}", file=sys.stderr)
     return 0
 
@@ -102,9 +124,12 @@ def cmd_crosscheck(args) -> int:
         print(f"lavaan cross-check not possible: {reason}", file=sys.stderr)
         return 2
     spec, data = load(args)
-    ours = fit_model(data, spec)
+    ours = fit_model(data, spec, se=args.se)
+    if not ours.converged:
+        print(f"warning: our fit did not converge (largest gradient {ours.diagnostics['grad_norm']:.3g})",
+              file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
-        lav = run_lavaan(data, spec, Path(tmp))
+        lav = run_lavaan(data, spec, Path(tmp), se=args.se, bounds="pos.var")
     table = compare(ours, lav)
     args.out.mkdir(parents=True, exist_ok=True)
     write_csv(table, args.out / "comparison.csv", EXACT)
@@ -125,7 +150,10 @@ def cmd_simulate(args) -> int:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m panelsem", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
-    add_model_arguments(sub.add_parser("fit", help="fit the model by FIML and write its results"))
+    fit = sub.add_parser("fit", help="fit the model by FIML and write its results")
+    add_model_arguments(fit)
+    fit.add_argument("--allow-unconverged", action="store_true",
+                     help="write the results of a fit that did not converge (exit status 0, not 3)")
     add_model_arguments(sub.add_parser("crosscheck", help="fit with lavaan too and compare (needs R + lavaan)"))
     sim = sub.add_parser("simulate", help="write a simulated wide panel (RI-CLPM with dropout and skips)")
     sim.add_argument("--n", type=int, default=272)
@@ -137,6 +165,6 @@ def main(argv=None) -> int:
     command = {"fit": cmd_fit, "crosscheck": cmd_crosscheck, "simulate": cmd_simulate}[args.command]
     try:
         return command(args)
-    except (KeyError, ValueError, TypeError) as err:
+    except (KeyError, ValueError, TypeError, NotImplementedError) as err:
         print(f"error: {err.args[0] if err.args else err}", file=sys.stderr)
         return 1

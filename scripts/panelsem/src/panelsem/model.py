@@ -162,3 +162,121 @@ class Matrices:
         for name, cells, ids in self.locations:
             g += np.bincount(ids, weights=derivative[name]()[cells], minlength=self.k)
         return g
+
+    def jacobian(self, m: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """d Sigma / d theta (k, p, p) and d mu / d theta (k, p) at the matrices last set.
+
+        Per free cell, with m = Lambda C, w = m Psi C' and C alpha:
+        Beta_ab: m_a w_b' + w_b m_a' and m_a (C alpha)_b; Lambda_ra: e_r w_a' + w_a e_r'
+        and e_r (C alpha)_a; Psi_ab: m_a m_b'; Theta_rs: e_r e_s'; alpha_a: m_a;
+        nu_r: e_r (symmetric matrices list both cells of a covariance).
+        """
+        p = len(self.observed)
+        w = m @ self.psi @ c.T
+        ca = c @ self.alpha[:, 0]
+        eye = np.identity(p)
+        dsigma, dmu = np.zeros((self.k, p, p)), np.zeros((self.k, p))
+        for name, (rows, cols), ids in self.locations:
+            if name == "beta":
+                one = m[:, rows].T[:, :, None] * w[:, cols].T[:, None, :]
+                np.add.at(dsigma, ids, one + one.transpose(0, 2, 1))
+                np.add.at(dmu, ids, m[:, rows].T * ca[cols][:, None])
+            elif name == "lambda_":
+                one = eye[rows][:, :, None] * w[:, cols].T[:, None, :]
+                np.add.at(dsigma, ids, one + one.transpose(0, 2, 1))
+                np.add.at(dmu, ids, eye[rows] * ca[cols][:, None])
+            elif name == "psi":
+                np.add.at(dsigma, ids, m[:, rows].T[:, :, None] * m[:, cols].T[:, None, :])
+            elif name == "theta":
+                np.add.at(dsigma, (ids, rows, cols), 1.0)
+            elif name == "alpha":
+                np.add.at(dmu, ids, m[:, rows].T)
+            else:  # nu
+                np.add.at(dmu, (ids, rows), 1.0)
+        return dsigma, dmu
+
+    def factors(self, m: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """d Sigma / d theta as sums of coef (d1 d2' + d2 d1') over a dictionary of columns,
+        for the parameters that sit only in Psi or Beta: (dictionary (p, nD), cells), a
+        row of cells being (parameter, d1, d2, coef). Psi_ab gives m_a m_b' (each of a
+        covariance's two cells half of m_a m_b' + m_b m_a'), Beta_ab m_a w_b' + w_b m_a'
+        (jacobian's notation). fiml.Evaluation.hessian takes these directions by products
+        of per-pattern vectors."""
+        w = m @ self.psi @ c.T
+        elsewhere = set()
+        for name, _, ids in self.locations:
+            if name in ("lambda_", "theta"):
+                elsewhere.update(int(i) for i in ids)
+        columns: dict[tuple[str, int], int] = {}
+        vectors, cells = [], []
+
+        def column(kind: str, j: int) -> int:
+            if (kind, j) not in columns:
+                columns[(kind, j)] = len(vectors)
+                vectors.append((m if kind == "m" else w)[:, j])
+            return columns[(kind, j)]
+
+        for name, (rows, cols), ids in self.locations:
+            if name not in ("psi", "beta"):
+                continue
+            for r, col, i in zip(rows, cols, ids):
+                if int(i) in elsewhere:
+                    continue
+                if name == "psi":
+                    cells.append((i, column("m", r), column("m", col), 0.5))
+                else:
+                    cells.append((i, column("m", r), column("w", col), 1.0))
+        dictionary = np.column_stack(vectors) if vectors else np.zeros((len(self.observed), 0))
+        return dictionary, np.array(cells, dtype=float).reshape(-1, 4)
+
+    def second_order(self, g_sigma: np.ndarray, g_mu: np.ndarray, m: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """sum over Sigma and mu of the gradient times their second derivatives in theta
+        (k, k), at the matrices last set: the part of the Hessian that the curvature of
+        the model, not of the likelihood, contributes.
+
+        It is the derivative of chain_rule(g_sigma, g_mu) in theta with the gradient held
+        fixed. Sigma and mu are linear in Psi, Theta, alpha and nu, so only the columns
+        of parameters in Beta or Lambda are non-zero (and, by symmetry, their rows).
+        """
+        nonlinear = np.unique(np.concatenate([ids for name, _, ids in self.locations
+                                              if name in ("beta", "lambda_")] or [np.zeros(0, int)]))
+        out = np.zeros((self.k, self.k))
+        if not len(nonlinear):
+            return out
+        where = np.full(self.k, -1)
+        where[nonlinear] = np.arange(len(nonlinear))
+        nj = len(nonlinear)
+        d = {name: np.zeros((nj,) + getattr(self, name).shape) for name in ("lambda_", "beta", "psi", "alpha")}
+        for name, (rows, cols), ids in self.locations:
+            hit = where[ids] >= 0
+            if name in d and hit.any():
+                np.add.at(d[name], (where[ids[hit]], rows[hit], cols[hit]), 1.0)
+        lam, psi, alpha = self.lambda_, self.psi, self.alpha[:, 0]
+        dl, dpsi, dalpha = d["lambda_"], d["psi"], d["alpha"][:, :, 0]
+        k_lat = c @ psi @ c.T
+        ca = c @ alpha
+        mtgm = m.T @ g_sigma @ m
+        mtgmu = m.T @ g_mu
+        dc = c @ d["beta"] @ c
+        dm = dl @ c + m @ d["beta"] @ c
+        dca = dc @ alpha + dalpha @ c.T
+        gm = g_sigma @ m
+        dmtgm = dm.transpose(0, 2, 1) @ gm + gm.T @ dm
+        dmtgmu = dm.transpose(0, 2, 1) @ g_mu
+        dk = dc @ psi @ c.T + c @ dpsi @ c.T + c @ psi @ dc.transpose(0, 2, 1)
+        derivative = {
+            "beta": lambda: (2.0 * (dmtgm @ psi @ c.T + mtgm @ dpsi @ c.T + mtgm @ psi @ dc.transpose(0, 2, 1))
+                             + dmtgmu[:, :, None] * ca[None, None, :] + mtgmu[None, :, None] * dca[:, None, :]),
+            "lambda_": lambda: 2.0 * (g_sigma @ dl @ k_lat + g_sigma @ lam @ dk) + g_mu[None, :, None] * dca[:, None, :],
+            "psi": lambda: dmtgm,
+            "alpha": lambda: dmtgmu[:, :, None],
+        }
+        cols_ = np.zeros((self.k, nj))
+        for name, cells, ids in self.locations:
+            if name in derivative:
+                vals = derivative[name]()[(slice(None),) + cells]  # (nj, cells)
+                for j in range(nj):
+                    cols_[:, j] += np.bincount(ids, weights=vals[j], minlength=self.k)
+        out[:, nonlinear] = cols_
+        out[nonlinear, :] = cols_.T
+        return out

@@ -20,7 +20,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from panelsem.fit import as_start, assemble, fit_model
+from panelsem.fit import as_start, assemble, fit_model, se_type
 from panelsem.optimise import GRAD_TOL, optimise
 from panelsem.problem import FIMLProblem
 from panelsem.results import FitResult
@@ -112,7 +112,7 @@ class JointProblem:
 
 
 def fit_multigroup(data: pd.DataFrame, spec: ModelSpec, group_column: str, equal=(),
-                   start=None, se: bool = True, fit_measures: bool = True,
+                   start=None, se: bool | str = True, fit_measures: bool = True,
                    grad_tol: float = GRAD_TOL) -> FitResult:
     """Fit spec jointly to the groups in data[group_column], holding `equal` equal.
 
@@ -122,6 +122,8 @@ def fit_multigroup(data: pd.DataFrame, spec: ModelSpec, group_column: str, equal
     joint vector.
     """
     t0 = time.perf_counter()
+    if se_type(se) == "robust":
+        raise NotImplementedError("robust standard errors for multigroup fits")
     jp = JointProblem(data, spec, group_column, equal)
     if start is None:
         labels = data[group_column].astype(str)
@@ -131,7 +133,7 @@ def fit_multigroup(data: pd.DataFrame, spec: ModelSpec, group_column: str, equal
         x0 = jp.start(start)
     else:
         x0 = as_start(start, jp.k)
-    opt = optimise(jp, x0, polish=se, grad_tol=grad_tol,
+    opt = optimise(jp, x0, polish=bool(se), grad_tol=grad_tol,
                    start_label="given" if start is not None else "per-group fits")
     extra = {"groups": {g: int(p.n) for g, p in zip(jp.groups, jp.probs)}, "equal": list(jp.equal)}
     return assemble(jp, jp.parts(), opt, se, fit_measures, grad_tol, t0, extra)

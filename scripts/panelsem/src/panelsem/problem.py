@@ -43,7 +43,7 @@ class Problem(Protocol):
 
 
 def check_columns(data: pd.DataFrame, spec: ModelSpec) -> None:
-    """Clear errors for missing, non-numeric or (nearly) empty columns, naming them."""
+    """Clear errors for missing, non-numeric, (nearly) empty or constant columns, naming them."""
     problems = []
     for k, prefix in spec.constructs.items():
         want = [spec.column(k, t) for t in spec.waves]
@@ -61,9 +61,26 @@ def check_columns(data: pd.DataFrame, spec: ModelSpec) -> None:
     for c in spec.observed:
         if not pd.api.types.is_numeric_dtype(data[c]):
             raise TypeError(f"column {c!r} is not numeric (dtype {data[c].dtype})")
-    empty = [c for c in spec.observed if data[c].notna().sum() < 2]
+    empty = [c for c in spec.observed if data[c].notna().sum() == 0]
     if empty:
-        raise ValueError(f"columns with fewer than 2 observed values cannot be modelled: {empty}")
+        raise ValueError(f"columns with no observed value (all missing) cannot be modelled: {empty}")
+    single = [c for c in spec.observed if data[c].notna().sum() < 2]
+    if single:
+        raise ValueError(f"columns with fewer than 2 observed values cannot be modelled: {single}")
+    # A constant column has variance 0: no positive definite implied covariance fits
+    # it, and the optimiser's linear algebra would fail with a message naming nothing.
+    constant = [c for c in spec.observed if data[c].nunique(dropna=True) == 1]
+    if constant:
+        raise ValueError(f"constant columns (variance 0) cannot be modelled: "
+                         f"{', '.join(f'{c} (all {data[c].dropna().iloc[0]:g})' for c in constant)}")
+
+
+# Entries of the work arrays of one batch of Hessian directions (rows x variables each).
+HESSIAN_BATCH = 2_000_000
+
+
+# Entries of the work arrays of one batch of Hessian directions (rows x variables each).
+HESSIAN_BATCH = 2_000_000
 
 
 class FIMLProblem:
@@ -122,41 +139,50 @@ class FIMLProblem:
     def bounds(self):
         return list(self.matrices.bounds)
 
-    def f(self, x, patterns: fiml.Patterns | None = None) -> float:
-        sigma, mu, _, _ = self.matrices.implied(x)
+    def evaluation(self, x, patterns: fiml.Patterns | None = None) -> fiml.Evaluation | None:
+        """The likelihood's pieces at x (fiml.Evaluation); None where the implied
+        covariance is not positive definite. patterns: other data (a resample) for the
+        same model."""
+        return self._evaluate(x, patterns)[0]
+
+    def _evaluate(self, x, patterns=None):
+        sigma, mu, m, c = self.matrices.implied(x)
         try:
-            return fiml.minus2loglik(sigma, mu, self.pat if patterns is None else patterns)
+            return fiml.Evaluation(sigma, mu, self.pat if patterns is None else patterns), m, c
         except np.linalg.LinAlgError:
-            return np.inf
+            return None, m, c
+
+    def f(self, x, patterns: fiml.Patterns | None = None) -> float:
+        ev = self.evaluation(x, patterns)
+        return np.inf if ev is None else ev.f
 
     def fg(self, x, patterns: fiml.Patterns | None = None):
         """-2 log L and its gradient; patterns: other data (a resample) for the same model."""
-        sigma, mu, m, c = self.matrices.implied(x)
-        try:
-            f, g_sigma, g_mu = fiml.minus2loglik(sigma, mu, self.pat if patterns is None else patterns, grad=True)
-        except np.linalg.LinAlgError:
+        ev, m, c = self._evaluate(x, patterns)
+        if ev is None:
             return np.inf, np.full(len(x), np.nan)
-        return f, self.matrices.chain_rule(g_sigma, g_mu, m, c)
+        return ev.f, self.matrices.chain_rule(*ev.gradient(), m, c)
+
+    def jacobian(self, x) -> tuple[np.ndarray, np.ndarray]:
+        """d Sigma / d theta (k, p, p) and d mu / d theta (k, p) at x."""
+        _, _, m, c = self.matrices.implied(x)
+        return self.matrices.jacobian(m, c)
 
     def hessian(self, x: np.ndarray, g0: np.ndarray | None = None) -> np.ndarray:
-        """Forward differences of the analytic gradient, symmetrised.
-
-        Step 1e-6 relative: truncation and rounding errors are both about 1e-6 of
-        the entries, far below what the standard errors need.
-        """
-        if g0 is None:
-            g0 = self.fg(x)[1]
-        h = 1e-6 * np.maximum(1.0, np.abs(x))
-        hess = np.empty((self.k, self.k))
-        for i in range(self.k):
-            xi = x.copy()
-            xi[i] += h[i]
-            hess[:, i] = (self.fg(xi)[1] - g0) / h[i]
+        """The Hessian of -2 log L at x, exact (NaN where Sigma is not positive definite):
+        that in (Sigma, mu) mapped by the model's Jacobian (fiml.Evaluation.hessian),
+        plus the model's own curvature (model.Matrices.second_order). g0 is not needed."""
+        ev, m, c = self._evaluate(x)
+        if ev is None:
+            return np.full((self.k, self.k), np.nan)
+        hess = ev.hessian(*self.matrices.jacobian(m, c), batch=HESSIAN_BATCH, factors=self.matrices.factors(m, c))
+        hess += self.matrices.second_order(*ev.gradient(), m, c)
         return 0.5 * (hess + hess.T)
 
-    def start_values(self) -> np.ndarray:
+    def start_values(self, ri_share: float | None = None) -> np.ndarray:
         """Moment-based starts: between-person (co)variances from cross-wave
-        covariances, within-person ones as what is left at each wave, lags 0."""
+        covariances (with ri_share: that share of each construct's variance, at the
+        same correlations), within-person ones as what is left at each wave, lags 0."""
         spec, y = self.spec, self.y
         mean = np.nanmean(y, axis=0)
         cov = pd.DataFrame(y, columns=self.obs).cov(min_periods=2).to_numpy()
@@ -176,6 +202,8 @@ class FIMLProblem:
                     off = block[~np.eye(len(spec.waves), dtype=bool)]
                     ri[a, b] = np.nanmean(off)
             d = np.sqrt(np.clip(np.diag(ri), 0.1 * np.nanmean(var), None))
+            if ri_share is not None:
+                d = np.sqrt(ri_share * np.array([np.nanmean(var[cols(k)]) for k in ks]))
             corr = np.clip(ri / np.outer(d, d), -0.5, 0.5)
             np.fill_diagonal(corr, 1.0)
             ri = corr * np.outer(d, d)
@@ -201,3 +229,28 @@ class FIMLProblem:
             if i is not None:
                 x[i] = mean[j]
         return x
+
+    def lavaan_starts(self) -> np.ndarray:
+        """lavaan's default starts for this model: the wave-1 within parts (exogenous,
+        one indicator each) at their indicator's variance, every other latent variance
+        at 0.05, covariances and lagged effects 0, intercepts at the observed means."""
+        spec = self.spec
+        x = np.zeros(self.k)
+        x[self.variance_ids] = 0.05
+        for j, c in enumerate(self.obs):
+            i = self.lookup(c, "~1", "")
+            if i is not None:
+                x[i] = np.nanmean(self.y[:, j])
+        for k in spec.constructs:
+            i = self.lookup(spec.within(k, spec.waves[0]), "~~", spec.within(k, spec.waves[0]))
+            if i is not None:
+                x[i] = np.nanvar(self.y[:, self.obs.index(spec.column(k, spec.waves[0]))])
+        return x
+
+    def start_candidates(self) -> list[tuple[str, np.ndarray]]:
+        """Further starts for a multi-start search: lavaan's defaults, and moment-based
+        starts with a small, middling and large between-person share of the variance."""
+        out = [("lavaan default", self.lavaan_starts())]
+        if self.spec.random_intercepts:
+            out += [(f"moment-based, {share:.0%} between", self.start_values(share)) for share in (0.2, 0.5, 0.8)]
+        return out

@@ -85,6 +85,23 @@ class ModelSpec:
     def lags_invariant(self) -> bool:
         return all(len(labels) == 1 for labels in self.lagged.values())
 
+    def invariant_label(self) -> dict[str, str]:
+        """Lagged-effect label -> the label of that effect held equal over time
+        (b_E_A_3 -> b_E_A), as with_invariant_lags() names it."""
+        return {label: f"b_{o}_{p}" for (o, p), labels in self.lagged.items() for label in labels}
+
+    def with_invariant_lags(self) -> ModelSpec:
+        """The same model with every lagged effect held equal over time: nested in this
+        one, and its solution a start for it (fit.fit_model starts free lags there)."""
+        rename = self.invariant_label()
+        params = [Param(p.lhs, p.op, p.rhs, rename.get(p.label, p.label), p.fixed) for p in self.params]
+        return ModelSpec(
+            constructs=dict(self.constructs), waves=list(self.waves), random_intercepts=self.random_intercepts,
+            params=params, observed=list(self.observed),
+            lagged={pair: (rename[labels[0]],) for pair, labels in self.lagged.items()},
+            construct_of=dict(self.construct_of), syntax=render(params), slopes=self.slopes,
+        )
+
 
 def _term(p: Param) -> str:
     if p.fixed is not None:

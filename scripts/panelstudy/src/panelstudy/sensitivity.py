@@ -1,7 +1,10 @@
 """Sensitivity models for the RI-CLPM and a table of nested-model comparisons.
 
 Models (all FIML with a mean structure, same rows):
-- RI-CLPM, lagged effects time-invariant (the main model);
+- RI-CLPM, lagged effects time-invariant (the main model), with the standard errors of
+  model.se, and again with the other type (standard: observed information; robust:
+  lavaan's MLR sandwich); the multigroup and multiple-indicator models have standard
+  ones only;
 - CLPM (no random intercepts);
 - RI-CLPM with lagged effects free over time;
 - LCM-SR (random intercepts and slopes, structured residuals; detrended variant);
@@ -19,7 +22,8 @@ Comparisons are likelihood-ratio tests of nested pairs: chisq_diff =
 the restriction puts variances on the boundary (CLPM in RI-CLPM: RI variances 0;
 RI-CLPM in LCM-SR: slope variances 0) the null distribution is a chi-bar-square
 mixture and the naive chi-square p-value is conservative (too large); the note
-column says so.
+column says so. For CLPM in RI-CLPM, p_chibar is the chi-bar-square p (Stoel et al.,
+2006), its mixture weights from the main model's observed information.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from panelsem.fit import fit_model
-from panelsem.fit_measures import chi2_sf, information_criteria, lr_test
+from panelsem.fit_measures import chi2_sf, chibar_square_test, information_criteria, lr_test
 from panelsem.indicators import build_mi_riclpm, fit_mi_riclpm
 from panelsem.model import Matrices
 from panelsem.multigroup import fit_multigroup
@@ -42,6 +46,7 @@ from panelstudy.premodel import group_problems
 BOUNDARY_NOTE = ("restriction fixes variances at the boundary (0): the null distribution is a "
                  "chi-bar-square mixture, so this naive chi-square p is conservative")
 
+SE_TYPES = ("standard", "robust")  # model.se
 MAIN = "RI-CLPM"
 CLPM = "CLPM"
 FREE = "RI-CLPM, free lags"
@@ -62,7 +67,10 @@ class SensitivityResult:
     log: list = field(default_factory=list)  # one dict per fit: model, converged, seconds
 
 
-def comparison_row(label: str, restricted: str, full: str, fits: dict, note: str = "") -> dict:
+def comparison_row(label: str, restricted: str, full: str, fits: dict, note: str = "",
+                   converged: dict | None = None) -> dict:
+    """fits: model name -> fit measures; converged: model name -> whether its fit
+    converged (a comparison with one that did not is no result, and the note says so)."""
     r, f = fits[restricted], fits[full]
     row = {"comparison": label, "restricted": restricted, "full": full}
     for what in ("loglik", "npar", "aic", "bic"):
@@ -72,8 +80,20 @@ def comparison_row(label: str, restricted: str, full: str, fits: dict, note: str
     if row["chisq_diff"] < -1e-6:
         # A nested full model cannot fit worse at its maximum.
         note = "; ".join(x for x in (note, "full model fits worse: an optimisation failure") if x)
+    failed = [name for name in (restricted, full) if converged is not None and not converged[name]]
+    if failed:
+        note = "; ".join(x for x in (note, f"not converged: {' and '.join(failed)}") if x)
     row["note"] = note
     return row
+
+
+def chibar_p(restricted: FitResult, full: FitResult) -> float:
+    """The chi-bar-square p of a restriction of full's variances to 0 (chibar_square_test);
+    NaN where full's covariance matrix of the estimates is not finite."""
+    try:
+        return float(chibar_square_test(restricted, full)["p_chibar"])
+    except ValueError:
+        return np.nan
 
 
 def key_lagged(fit: FitResult, spec: ModelSpec, effects) -> dict:
@@ -136,7 +156,8 @@ def _invariant_label(name: str) -> str:
 def fit_sensitivity(wide: pd.DataFrame, constructs: dict[str, str], waves: list[int], effects,
                     group_column: str | None = "arm", groups=None, min_coverage: int = 2,
                     parcels: pd.DataFrame | None = None,
-                    indicators: dict[str, list[str]] | None = None) -> SensitivityResult:
+                    indicators: dict[str, list[str]] | None = None,
+                    se: str = "standard") -> SensitivityResult:
     """Fit every sensitivity model to the wide panel; constructs maps short name ->
     column prefix (e.g. {"A": "sai_patient_", ...}); effects: the (outcome, predictor)
     lagged effects each model reports (the hypotheses); groups: the values of
@@ -144,10 +165,18 @@ def fit_sensitivity(wide: pd.DataFrame, constructs: dict[str, str], waves: list[
     fitted); min_coverage: the participants each score and pair of scores needs within
     each group (model.min_coverage), or the multigroup model is not estimable. parcels
     and indicators: the parcels' wide panel (same rows as wide) and each construct's
-    parcel prefixes, for the multiple-indicator models (None: not fitted)."""
+    parcel prefixes, for the multiple-indicator models (None: not fitted). se: the
+    standard errors of the single-group fits (model.se), the main model's row under the
+    other type following its own."""
+    if se not in SE_TYPES:
+        raise ValueError(f"se must be one of {SE_TYPES}, not {se!r}")
+    other_se = next(t for t in SE_TYPES if t != se)
+    other_main = f"{MAIN}, {other_se} SEs"
     waves = list(waves)
+    main_spec = build_riclpm(constructs, waves)
     specs = {
-        MAIN: build_riclpm(constructs, waves),
+        MAIN: main_spec,
+        other_main: main_spec,
         CLPM: build_riclpm(constructs, waves, random_intercepts=False),
         FREE: build_riclpm(constructs, waves, lagged="free"),
     }
@@ -158,11 +187,11 @@ def fit_sensitivity(wide: pd.DataFrame, constructs: dict[str, str], waves: list[
 
     def single(name, start=None):
         t0 = time.perf_counter()
-        res = fit_model(wide, specs[name], start=start)
+        res = fit_model(wide, specs[name], start=start, se=se)
         if start is not None and not res.diagnostics["converged"]:
             # A warm start that fails is retried from moment-based starts; the
             # higher likelihood wins.
-            other = fit_model(wide, specs[name])
+            other = fit_model(wide, specs[name], se=se)
             if other.fit["loglik"] > res.fit["loglik"]:
                 res = other
         fits[name] = res
@@ -170,6 +199,10 @@ def fit_sensitivity(wide: pd.DataFrame, constructs: dict[str, str], waves: list[
         return res
 
     main = single(MAIN)
+    t0 = time.perf_counter()
+    # The same estimates (started at the main optimum), the other standard errors.
+    fits[other_main] = fit_model(wide, main_spec, start=main.params, se=other_se)
+    log.append(_log_entry(other_main, "", fits[other_main].diagnostics, t0))
     single(CLPM)
     # Warm starts from the nested main model: the free-lag model's L-BFGS-B stalls
     # from moment starts (a damped Newton rescue costs 10 s on the default data).
@@ -181,7 +214,8 @@ def fit_sensitivity(wide: pd.DataFrame, constructs: dict[str, str], waves: list[
         single(LCMSR, start=_warm_start(specs[LCMSR], main))
 
     labels = {
-        MAIN: "time-invariant",
+        MAIN: f"time-invariant, {se} SEs",
+        other_main: f"time-invariant, {other_se} SEs",
         CLPM: "time-invariant",
         FREE: "mean over waves (delta-method SE)",
         LCMSR: "time-invariant",
@@ -192,10 +226,14 @@ def fit_sensitivity(wide: pd.DataFrame, constructs: dict[str, str], waves: list[
                                labels[name]))
 
     measures = {k: v.fit for k, v in fits.items()}
+    converged = {k: bool(v.diagnostics["converged"]) for k, v in fits.items()}
+    versus_clpm = comparison_row("RI-CLPM vs CLPM", CLPM, MAIN, measures, BOUNDARY_NOTE, converged)
+    # The mixture weights need the information matrix: the standard-error fit's.
+    versus_clpm["p_chibar"] = chibar_p(fits[CLPM], main if se == "standard" else fits[other_main])
     comparisons = [
-        comparison_row("RI-CLPM vs CLPM", CLPM, MAIN, measures, BOUNDARY_NOTE),
-        comparison_row("invariant vs free lags", MAIN, FREE, measures),
-        comparison_row("RI-CLPM vs LCM-SR", MAIN, LCMSR, measures, BOUNDARY_NOTE) if with_slopes else
+        versus_clpm,
+        comparison_row("invariant vs free lags", MAIN, FREE, measures, converged=converged),
+        comparison_row("RI-CLPM vs LCM-SR", MAIN, LCMSR, measures, BOUNDARY_NOTE, converged) if with_slopes else
         {"comparison": "RI-CLPM vs LCM-SR", "restricted": MAIN, "full": LCMSR,
          "note": f"not fitted: the LCM-SR needs at least {LCMSR_MIN_WAVES} waves, the model has {len(waves)}"},
     ]
@@ -254,7 +292,8 @@ def _indicator_models(parcels, indicators, waves, effects, fits, specs, log):
         rows.append(_model_row(name, "", res.fit, res.diagnostics, key_lagged(res, specs[name], effects),
                                f"time-invariant, {name.split(', ')[1]}"))
     measures = {name: fits[name].fit for name in (MI_WEAK, MI_STRONG)}
-    return rows, comparison_row(MI_COMPARISON, MI_STRONG, MI_WEAK, measures)
+    converged = {name: bool(fits[name].diagnostics["converged"]) for name in (MI_WEAK, MI_STRONG)}
+    return rows, comparison_row(MI_COMPARISON, MI_STRONG, MI_WEAK, measures, converged=converged)
 
 
 def _multigroup_models(wide, spec, group_column, effects, log):
@@ -294,7 +333,9 @@ def _multigroup_models(wide, spec, group_column, effects, log):
         rows.append(_model_row(MG_FREE, g, r.fit, r.diagnostics, key_lagged(r, spec, effects),
                                "time-invariant, this arm only"))
     comparison = comparison_row("multigroup: lags equal vs free across arms", MG_EQUAL, MG_FREE,
-                                {MG_EQUAL: eq.fit, MG_FREE: free_fit})
+                                {MG_EQUAL: eq.fit, MG_FREE: free_fit},
+                                converged={MG_EQUAL: bool(eq.diagnostics["converged"]),
+                                           MG_FREE: free_diag["converged"]})
     return rows, {MG_EQUAL: eq, MG_FREE: per_group}, comparison
 
 
