@@ -548,15 +548,23 @@ def saturated_em(pat: Patterns, tol: float = 1e-12, max_iter: int = 20000, start
         new = sigma @ (zz - b_sum) @ sigma / n_tot + sigma - np.outer(shift, shift)
         return mu + shift, 0.5 * (new + new.T), -0.5 * ev.f
 
+    def em_step(mu, sigma):
+        # A plain EM step leaves the positive-definite region only where the data
+        # cannot identify the covariance matrix (too few rows for their patterns).
+        result = step(mu, sigma)
+        if result is None:
+            raise np.linalg.LinAlgError("saturated model: the covariance matrix is not estimable from these rows")
+        return result
+
     old = -np.inf
     steps = 0
     while steps < max_iter:
-        mu1, sigma1, ll = step(mu, sigma)
+        mu1, sigma1, ll = em_step(mu, sigma)
         steps += 1
         if ll - old < tol:
             break
         old = ll
-        mu2, sigma2, ll1 = step(mu1, sigma1)
+        mu2, sigma2, ll1 = em_step(mu1, sigma1)
         steps += 1
         r = np.concatenate([mu1 - mu, (sigma1 - sigma).ravel()])
         v = np.concatenate([mu2 - 2 * mu1 + mu, (sigma2 - 2 * sigma1 + sigma).ravel()])
