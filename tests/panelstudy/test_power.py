@@ -154,9 +154,13 @@ def test_needed_reads_the_crossing_and_its_band_off_the_curve():
     effects = pd.DataFrame([{"parameter": "b_D_A", "label": "A to D", "pseudo_true": -0.5, "unit_se": 4.0,
                              "score_sign": -1}])
     row = needed(summary, effects, {"alpha": 0.05, "data": {"arms": ["a", "b"]}}).iloc[0]
-    assert row["mc_n_per_arm"] == pytest.approx(crossing(summary["n_per_arm"], summary["power"]))
+    # probit(0.7), probit(0.8), probit(0.9) = 0.5244, 0.8416, 1.2816, between sqrt(100) and sqrt(200)
+    root = 10 + (200 ** 0.5 - 10) * (0.841621 - 0.524401) / (1.281552 - 0.524401)
+    assert row["mc_n_per_arm"] == pytest.approx(root ** 2, rel=1e-5)
     assert 100 < row["mc_low"] < row["mc_n_per_arm"] < row["mc_high"] < 200
-    assert row["analytic_n_per_arm"] == pytest.approx(analytic_n(-0.5, 4.0, -1, 0.05) / 2)
+    # ((1.959964 + 0.841621) * 4 / 0.5) ** 2 participants in all, over 2 arms
+    assert row["analytic_n_per_arm"] == pytest.approx((2.801585 * 8) ** 2 / 2, rel=1e-5)
+    assert analytic_n(0.5, 4.0, -1, 0.05) == np.inf
 
 
 def test_replications_do_not_depend_on_how_they_are_scattered(planned):

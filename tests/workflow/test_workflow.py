@@ -497,7 +497,7 @@ def rules_reading(path, config):
     if path == "model.min_coverage":  # the checks before any model, and the multigroup model's per arm
         return {"validate", "sensitivity"}
     if path == "model.se":  # the text says which, from the fits' diagnostics
-        return {"fit_riclpm", "sensitivity"}
+        return {"fit_riclpm", "sensitivity", "recovery_chunk"}
     if parts[0] == "synthetic":  # the latent values reach the recovery study through the pseudo-true table
         return {"simulate", "recovery_chunk", "pseudo_true"}
     if parts[0] == "pseudo_true":

@@ -28,6 +28,8 @@ _EXPORTS = {
     "panelsem.fiml": ["Patterns", "Evaluation", "patterns_from_array", "minus2loglik", "saturated_em",
                       "independence_fit", "saturated_directions", "moment_jacobian"],
     "panelsem.lavaan": ["lavaan_status", "run_lavaan", "run_lavaan_multigroup", "bundled_data", "compare"],
+    "panelsem.indicators": ["build_mi_riclpm", "fit_mi_riclpm", "IndicatorSpec"],
+    "panelsem.information": ["expected_information", "sampling_covariance"],
     "panelsem.simulate": ["simulate_wide"],
     "panelsem.io": ["write_csv"],
     "panelsem.semopy_bridge": ["semopy_model"],

@@ -527,11 +527,14 @@ def saturated_em(pat: Patterns, tol: float = 1e-12, max_iter: int = 20000, start
     extrapolation leaves the positive-definite region or lowers the likelihood below
     that at x1. EM alone converges linearly, at the rate of the missing information.
     """
+    if start is not None:
+        mu, sigma = (np.array(a, dtype=float) for a in start)
+        if np.linalg.eigvalsh(sigma)[0] <= 0:
+            # An improper fit's implied moments: EM cannot start there.
+            start = None
     if start is None:
         mu, var, _ = independence_fit(pat)
         sigma = np.diag(var)
-    else:
-        mu, sigma = (np.array(a, dtype=float) for a in start)
     n_tot = float(pat.n_rows)
 
     def step(mu, sigma):

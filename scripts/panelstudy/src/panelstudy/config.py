@@ -49,6 +49,12 @@ ADDED = {
                 "of config/template.yaml (config/README.md, 'Planning a replication')",
     ("verification", "documents"): "verification.documents: missing; `[paper]` checks the paper's numbers as "
                                    "before (config/README.md, 'Planning a replication')",
+    ("pseudo_true",): "pseudo_true: missing; the pseudo-true values of the recovery study and the claims read it: "
+                      "copy the `pseudo_true` section of config/template.yaml",
+    ("recovery", "indicator_replications"): "recovery.indicator_replications: missing; how many replications also "
+                                            "fit the multiple-indicator model (0: none; template.yaml has one)",
+    ("recovery", "check"): "recovery.check: missing; the study of `make recovery-check`: copy `recovery.check` "
+                           "of config/template.yaml",
 }
 
 

@@ -83,6 +83,7 @@ def recovery(config: dict, study: str = "main") -> dict:
         "chains": [{"parameters": c["parameters"]} for c in design.chains(config)],
         "recovery": settings,
         "monte_carlo": config["monte_carlo"],
+        "se": config["model"]["se"],
     }
 
 
@@ -140,5 +141,6 @@ def power(config: dict) -> dict:
         "replications": planned["replications"],
         "alpha": planned["alpha"],
         "simulate": planned["simulate"],
+        "se": config["model"]["se"],
         "draws": config["monte_carlo"]["draws"],
     }

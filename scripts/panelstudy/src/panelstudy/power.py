@@ -36,7 +36,7 @@ from panelsem.model import Matrices
 from panelsem.results import Z975
 from panelsem.spec import build_riclpm
 from panelstudy.indirect import monte_carlo_interval, path_estimates
-from panelstudy.recovery import chain_name, simulate_panels
+from panelstudy.recovery import simulate_panels
 from panelstudy.seeds import derive_seed
 from panelstudy.synthetic import latent_scores, population, process_names, response_pattern
 
@@ -193,7 +193,8 @@ def analyse_replication(design: dict, spec, start: np.ndarray, n_per_arm: int, r
     1 - alpha (Wald; Monte Carlo for an indirect effect) and whether it is a detection."""
     alpha, draws = design["alpha"], design["draws"]
     seed = replication_seed(design, n_per_arm, replication)
-    fit = fit_model(simulate_wide(sized(design, n_per_arm), seed), spec, start=start, fit_measures=False)
+    fit = fit_model(simulate_wide(sized(design, n_per_arm), seed), spec, start=start, se=design["se"],
+                    fit_measures=False)
     base = {"n_per_arm": int(n_per_arm), "replication": replication, "seed": seed, "converged": fit.converged}
     if not fit.converged:
         # Kept and flagged, so the summary counts it; no test from a fit that is not a maximum.

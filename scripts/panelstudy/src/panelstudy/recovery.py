@@ -125,7 +125,7 @@ def analyse_replication(design: dict, replication: int, bootstrap: int, draws: i
     wide, parcels = simulate_panels(design, seed, parcels=indicators)
     waves = list(design["model"]["waves"])
     spec = build_riclpm(dict(design["constructs"]), waves, lagged="invariant")
-    fit = fit_model(wide, spec)
+    fit = fit_model(wide, spec, se=design["se"])
     lagged = lagged_labels(design["shorts"])
     chains = [chain["parameters"] for chain in design["chains"]]
     base = {"replication": replication, "seed": seed, "analysis": OBSERVED,

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from panelsem.fit import fit_model
+from panelsem.fit import SE_TYPES, fit_model, start_from
 from panelsem.fit_measures import chi2_sf, chibar_square_test, information_criteria, lr_test
 from panelsem.indicators import build_mi_riclpm, fit_mi_riclpm
 from panelsem.model import Matrices
@@ -46,7 +46,6 @@ from panelstudy.premodel import group_problems
 BOUNDARY_NOTE = ("restriction fixes variances at the boundary (0): the null distribution is a "
                  "chi-bar-square mixture, so this naive chi-square p is conservative")
 
-SE_TYPES = ("standard", "robust")  # model.se
 MAIN = "RI-CLPM"
 CLPM = "CLPM"
 FREE = "RI-CLPM, free lags"
@@ -132,22 +131,6 @@ def _log_entry(model: str, group: str, diagnostics: dict, t0: float) -> dict:
             "grad_norm": float(diagnostics["grad_norm"]), "seconds": time.perf_counter() - t0}
 
 
-def _warm_start(spec: ModelSpec, source: FitResult, rename=None) -> np.ndarray:
-    """Start vector for spec from a fit of a nested model, matched by parameter name.
-
-    rename maps a name of the new model to the source's name (free lag b_E_A_3 ->
-    b_E_A). Parameters the source lacks start at 0.
-    """
-    names = Matrices(spec).names
-    have = dict(zip(source.param_names, source.params))
-    x = np.zeros(len(names))
-    for i, name in enumerate(names):
-        key = rename(name) if rename else name
-        if key in have:
-            x[i] = have[key]
-    return x
-
-
 def _invariant_label(name: str) -> str:
     """Free-lag label b_E_A_3 -> time-invariant label b_E_A; other names unchanged."""
     return name.rsplit("_", 1)[0] if name.startswith("b_") and "~" not in name else name
@@ -206,12 +189,13 @@ def fit_sensitivity(wide: pd.DataFrame, constructs: dict[str, str], waves: list[
     single(CLPM)
     # Warm starts from the nested main model: the free-lag model's L-BFGS-B stalls
     # from moment starts (a damped Newton rescue costs 10 s on the default data).
-    single(FREE, start=_warm_start(specs[FREE], main, rename=_invariant_label))
+    single(FREE, start=start_from(main, specs[FREE],
+                                  {name: _invariant_label(name) for name in Matrices(specs[FREE]).names}))
     # The LCM-SR starts at the RI-CLPM optimum (slope (co)variances 0): it begins
     # where the restricted model ends, so it can only gain likelihood. Positive
     # slope-variance starts made L-BFGS-B fail on the default data.
     if with_slopes:
-        single(LCMSR, start=_warm_start(specs[LCMSR], main))
+        single(LCMSR, start=start_from(main, specs[LCMSR]))
 
     labels = {
         MAIN: f"time-invariant, {se} SEs",
