@@ -104,6 +104,19 @@ def test_a_schema_2_config_from_before_make_power_says_what_to_add(config):
         check_config(config, SCHEMA)
     assert "power: missing; planning a replication (`make power`) reads it: copy the `power` section" in str(err.value)
     assert "verification.documents: missing; `[paper]` checks the paper's numbers as before" in str(err.value)
+    assert "power.pseudo_true" not in str(err.value)  # the missing section's own message covers it
+
+
+def test_a_schema_2_config_from_before_the_pseudo_true_values_says_what_to_add(config):
+    for section, key in [(config, "pseudo_true"), (config["recovery"], "indicator_replications"),
+                         (config["recovery"], "check"), (config["power"], "pseudo_true")]:
+        del section[key]
+    with pytest.raises(ConfigError) as err:
+        check_config(config, SCHEMA)
+    message = str(err.value)
+    for named in ("  - pseudo_true: missing", "  - recovery.indicator_replications: missing", "  - recovery.check: missing",
+                  "  - power.pseudo_true: missing"):
+        assert named in message, message
 
 
 def test_a_schema_1_config_says_how_to_migrate(config):

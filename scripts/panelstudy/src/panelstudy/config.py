@@ -49,6 +49,9 @@ ADDED = {
                 "of config/template.yaml (config/README.md, 'Planning a replication')",
     ("verification", "documents"): "verification.documents: missing; `[paper]` checks the paper's numbers as "
                                    "before (config/README.md, 'Planning a replication')",
+    ("power", "pseudo_true"): "power.pseudo_true: missing; the large trial of the planned design whose fit gives "
+                              "the power analysis its pseudo-true values: `{n_per_arm: 100000, batches: 10}` as in "
+                              "config/template.yaml",
     ("pseudo_true",): "pseudo_true: missing; the pseudo-true values of the recovery study and the claims read it: "
                       "copy the `pseudo_true` section of config/template.yaml",
     ("recovery", "indicator_replications"): "recovery.indicator_replications: missing; how many replications also "
@@ -63,8 +66,9 @@ def added_problems(config: dict) -> list[str]:
     for path, message in ADDED.items():
         section = config
         for key in path[:-1]:
-            section = section.get(key) or {}
-        if path[-1] not in section:
+            # A missing parent has its own message.
+            section = section.get(key) if isinstance(section, dict) else None
+        if isinstance(section, dict) and path[-1] not in section:
             problems.append(message)
     return problems
 

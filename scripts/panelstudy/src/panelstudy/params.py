@@ -142,5 +142,6 @@ def power(config: dict) -> dict:
         "alpha": planned["alpha"],
         "simulate": planned["simulate"],
         "se": config["model"]["se"],
+        "pseudo_true": planned["pseudo_true"],
         "draws": config["monte_carlo"]["draws"],
     }

@@ -41,11 +41,6 @@ from panelstudy.seeds import derive_seed
 from panelstudy.synthetic import latent_scores, population, process_names, response_pattern
 
 TARGET = 0.8
-# One very large trial gives the pseudo-true values and the shares of the missing-data
-# patterns, drawn and fitted in batches: a fit's memory grows with its rows (FIML keeps
-# per-pattern cross-products), a batch's does not grow with their number.
-PSEUDO_TRUE_N_PER_ARM = 100000
-PSEUDO_TRUE_BATCHES = 10
 RESULT_COLUMNS = ["n_per_arm", "replication", "seed", "converged", "parameter", "estimate", "se", "lower", "upper",
                   "detected"]
 
@@ -141,11 +136,12 @@ def fit_large(data: pd.DataFrame, spec, start):
     return fit
 
 
-def pseudo_true(design: dict, n_per_arm: int = PSEUDO_TRUE_N_PER_ARM,
-                batches: int = PSEUDO_TRUE_BATCHES) -> tuple[pd.DataFrame, pd.DataFrame]:
+def pseudo_true(design: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The pseudo-true values of every parameter and their missing-data patterns, from
-    one very large trial of the planned design, drawn as `batches` trials of
-    n_per_arm / batches per arm (seeds from the design's seed and the batch index).
+    one very large trial of the planned design (config power.pseudo_true), drawn as
+    `batches` trials of n_per_arm / batches per arm (seeds from the design's seed and the
+    batch index): a fit's memory grows with its rows, a batch's does not grow with their
+    number.
 
     values: name, value (the mean of the batches' estimates: batch means, whose bias of
     order 1/N at N = 2 x 10,000 lies far below their Monte Carlo error), mcse (the SD
@@ -154,6 +150,7 @@ def pseudo_true(design: dict, n_per_arm: int = PSEUDO_TRUE_N_PER_ARM,
     patterns: one row per pattern, 0/1 per observed variable, and the count of
     participants (those who gave nothing included).
     """
+    n_per_arm, batches = design["pseudo_true"]["n_per_arm"], design["pseudo_true"]["batches"]
     spec = spec_of(design)
     matrices = Matrices(spec)
     population = population_vector(design, matrices.names, matrices.keys)
