@@ -8,7 +8,8 @@ and OUT.json gets {case name: {rule: [why, ...]}} for every rule the change reac
 directly, as Snakemake's triggers judge it:
 
 - "params": the job's params differ from those recorded for its outputs,
-- "input": the set of its input files differs,
+- "input": the set of its input files differs (not judged for a job whose inputs wait
+  on a checkpoint that is to rerun: Snakemake decides again once it has run),
 - "missing output": an output it must write does not exist,
 
 whether or not an upstream job reruns anyway: the dry run's own reason stops at
@@ -45,7 +46,10 @@ def decisions(workdir: Path, configfile: Path) -> dict[str, list[str]]:
             whys = set()
             if workflow.persistence.params_changed(job):
                 whys.add("params")
-            if any(workflow.persistence.input_changed(job)):
+            # Behind the validate checkpoint, a job's inputs are known only once it has
+            # run (until then a placeholder stands in); Snakemake then decides again.
+            pending = any(f.flags.get("checkpoint_target") for f in job.input)
+            if not pending and any(workflow.persistence.input_changed(job)):
                 whys.add("input")
             if workflow.dag.reason(job).missing_output:
                 whys.add("missing output")

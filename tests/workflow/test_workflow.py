@@ -272,7 +272,8 @@ def rename_process(config, old, new):
         h["from"], h["to"] = (new if x == old else x for x in (h["from"], h["to"]))
     for h in config["hypotheses"]["indirect"]:
         h["path"] = [new if x == old else x for x in h["path"]]
-    for section, key in ((config["study"], "outcome"), (config["synthetic"]["missingness"], "driver")):
+    for section, key in ((config["study"], "outcome"), (config["synthetic"]["missingness"], "driver"),
+                         (config["power"]["attrition"], "driver")):
         if section[key] == old:
             section[key] = new
 
@@ -325,6 +326,8 @@ def mutated(config, path):
         put(out, path, next(n for n in reversed(names) if n != value))
     elif path == "power.n_per_arm":
         put(out, path, [*value, max(value) + 50])
+    elif path == "power.population":  # {}: the synthetic population; one planned effect of its own
+        put(out, path, {"item_loading": 0.7})
     elif path == "power.simulate":
         put(out, path, "scores" if value == "items" else "items")
     elif path == "verification.documents":
@@ -534,8 +537,9 @@ def test_each_config_leaf_reruns_exactly_the_rules_that_use_it(built, small, tmp
     assert len(cases) > 150
     (tmp_path / "cases.json").write_text(json.dumps(cases))
     harness = repo_root / "tests" / "workflow" / "rerun_decisions.py"
-    subprocess.run([sys.executable, str(harness), str(built), str(tmp_path / "cases.json"), str(tmp_path / "out.json")],
-                   check=True, capture_output=True, timeout=600)
+    run = subprocess.run([sys.executable, str(harness), str(built), str(tmp_path / "cases.json"),
+                          str(tmp_path / "out.json")], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
     decided = json.loads((tmp_path / "out.json").read_text())
     wrong = []
     for path in cases:

@@ -93,8 +93,11 @@ def validated_files():
 def after_validation():
     """An input for rules that read no data: they too wait until the data pass
     validation, so that nothing is written from a rejected input. Ancient: a rerun of
-    validate does not make them rerun."""
-    return ancient("results/data/intake.csv")
+    validate does not make them rerun. Through the checkpoint: Snakemake decides
+    whether a job downstream of a job it will run needs to run only once that job has
+    run, and for a checkpoint it then looks again (otherwise a changed param of these
+    rules would go unnoticed in a run that also reruns validate)."""
+    return lambda wildcards: ancient(checkpoints.validate.get().output.intake)
 
 
 def per_model(pattern):
@@ -145,7 +148,9 @@ def model_constructs(wildcards):
 
 def model_indicators(wildcards):
     """Each construct's parcel prefixes; None when an instrument of the model has no parcels."""
-    return parcel_indicators(MODELS[wildcards.model]["constructs"], config["instruments"])
+    return parcel_indicators(
+        MODELS[wildcards.model]["constructs"], config["instruments"]
+    )
 
 
 def scatter_range(scatteritem, total):

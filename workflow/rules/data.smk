@@ -17,7 +17,7 @@ if SYNTHETIC:
             "../scripts/simulate.py"
 
 
-rule validate:
+checkpoint validate:
     input:
         unpack(present_raw_files),
         code=rule_code("validate"),

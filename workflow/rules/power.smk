@@ -33,7 +33,7 @@ rule power_population:
     conda:
         CONDA_ENV
     params:
-        design=power_part(*POWER_TRIAL),
+        design=power_part(*POWER_TRIAL, "pseudo_true"),
     script:
         "../scripts/power_population.py"
 
@@ -67,7 +67,7 @@ rule power_chunk:
     conda:
         CONDA_ENV
     params:
-        design=power_part(*POWER_TRIAL, "effects", "alpha", "draws"),
+        design=power_part(*POWER_TRIAL, "effects", "alpha", "draws", "se"),
         replications=POWER["replications"],
         n_per_arm=lambda wildcards: int(wildcards.n),
         scatteritem=lambda wildcards: wildcards.scatteritem,

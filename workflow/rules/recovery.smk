@@ -28,7 +28,7 @@ rule recovery:
     input:
         code=rule_code("recovery"),
         chunks=gather.recovery("results/recovery/main/chunks/{scatteritem}.csv"),
-        pseudo_true="resources/synthetic/pseudo_true.csv",
+        pseudo_true="results/truth/pseudo_true.csv",
     output:
         replications="results/recovery/replications.csv",
         summary="results/recovery/summary.csv",
@@ -65,7 +65,7 @@ rule recovery_check:
     input:
         code=rule_code("recovery_check"),
         chunks=gather.recovery("results/recovery/check/chunks/{scatteritem}.csv"),
-        pseudo_true="resources/synthetic/pseudo_true.csv",
+        pseudo_true="results/truth/pseudo_true.csv",
     output:
         replications="results/recovery/check/replications.csv",
         summary="results/recovery/check/summary.csv",

@@ -253,7 +253,7 @@ rule variables:
         indirect=per_model("results/models/riclpm_{model}/indirect.csv"),
         claims="results/tables/claims.csv",
         recovery="results/recovery/summary.csv",
-        pseudo_true="resources/synthetic/pseudo_true.csv",
+        pseudo_true="results/truth/pseudo_true.csv",
         sensitivity_models=per_model(
             "results/models/riclpm_{model}/sensitivity_models.csv"
         ),

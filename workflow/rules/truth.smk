@@ -9,7 +9,7 @@ rule pseudo_true:
         code=rule_code("pseudo_true"),
         validated=after_validation(),
     output:
-        "resources/synthetic/pseudo_true.csv",
+        "results/truth/pseudo_true.csv",
     log:
         "logs/pseudo_true.log",
     conda:
@@ -28,7 +28,7 @@ if SYNTHETIC:
         input:
             code=rule_code("truth"),
             population="resources/synthetic/population.json",
-            pseudo_true="resources/synthetic/pseudo_true.csv",
+            pseudo_true="results/truth/pseudo_true.csv",
         output:
             "resources/synthetic/truth.json",
         log:
