@@ -16,7 +16,7 @@ from panelreport.markdown import markdown_table  # noqa: E402
 from panelreport.power_report import analytic_curve, needed_table, planning_variables, power_table  # noqa: E402
 from panelreport.variables import write_yaml  # noqa: E402
 from panelsem.io import write_csv  # noqa: E402
-from panelstudy.power import PSEUDO_TRUE_BATCHES, PSEUDO_TRUE_N_PER_ARM, TARGET, needed, summarise  # noqa: E402
+from panelstudy.power import TARGET, needed, summarise  # noqa: E402
 from panelstudy.recovery import parameter_label  # noqa: E402
 
 params, out = snakemake.params, snakemake.output
@@ -56,6 +56,6 @@ titles = {p: parameter_label(p, names) for p in effects["parameter"]}
 plot_power(summary, curves, titles, TARGET, out.png, out.svg)
 settings = {key: params[key] for key in ("design", "planned", "study", "seed", "names", "labels")}
 write_yaml(planning_variables(summary, n80, effects, pd.read_csv(snakemake.input.truth),
-                              pd.read_csv(snakemake.input.patterns), settings, PSEUDO_TRUE_N_PER_ARM * arms,
-                              PSEUDO_TRUE_BATCHES),
+                              pd.read_csv(snakemake.input.patterns), settings,
+                              params.planned["pseudo_true"]["n_per_arm"] * arms, params.planned["pseudo_true"]["batches"]),
            out.variables)
