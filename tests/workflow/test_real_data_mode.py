@@ -102,5 +102,5 @@ def test_a_rejected_input_leaves_nothing_behind(stage, tmp_path, copy_workflow, 
     left = [str(p.relative_to(workdir)) for folder in ("results", "manuscript/_generated")
             for p in (workdir / folder).rglob("*") if p.is_file()]
     assert left == []
-    ran = set(re.findall(r"^(?:local)?rule (\w+):", result.stdout + result.stderr, re.M))
+    ran = set(re.findall(r"^(?:local)?(?:rule|checkpoint) (\w+):", result.stdout + result.stderr, re.M))
     assert ran == {"validate"}, ran
