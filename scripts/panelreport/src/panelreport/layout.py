@@ -9,7 +9,7 @@ TABLE_LAYOUT: dict[str, dict] = {
     # readable size.
     "recovery": {"landscape": True},
     # Sentences in the first three columns: a smaller font keeps them to a few lines.
-    "claims": {"font_scale": 0.85},
+    "claims": {"font_scale": 0.8},
     "lagged_effects": {"font_scale": 0.9},
     # Ten columns, an effect's name in the first: on a portrait page it wraps to three lines.
     "power": {"landscape": True, "abbreviations": {"MC SE": "Monte Carlo standard error"}},
