@@ -135,12 +135,19 @@ def test_reduced_build_on_slurm_equals_local_build(tmp_path, request, copy_workf
     submitted = (tmp_path / "cluster.log").read_text().count("has been submitted with SLURM jobid")
     assert jobs and len(jobs) == submitted, (jobs, submitted)
     assert {job["state"] for job in jobs} == {"COMPLETED"}, jobs
-    # One job per group of the profile, and no local rule sent to SLURM.
+    # Each group of the profile went to SLURM as group jobs, and no local rule was sent.
+    # Once the validate checkpoint has run, Snakemake plans again and may submit the part
+    # of a group that is ready first on its own: a group's jobs are then more than one,
+    # never more than its rules.
     profile = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
     comments = [job["comment"] for job in jobs]
-    # The power rules' group belongs to `make power`, not to this build.
-    for group in {g for rule, g in profile["groups"].items() if not rule.startswith("power_")}:
-        assert sum(c.startswith(f"rule_{group}_") for c in comments) == 1, (group, comments)
+    members = {}
+    for rule, group in profile["groups"].items():
+        # The power rules' group belongs to `make power`, not to this build.
+        if not rule.startswith("power_"):
+            members.setdefault(group, []).append(rule)
+    for group, rules in members.items():
+        assert 1 <= sum(c.startswith(f"rule_{group}_") for c in comments) <= len(rules), (group, comments)
     assert not [c for c in comments if any(rule in c for rule in LOCAL_RULES)], comments
 
     # Each rule script ran inside one of those jobs, with its thread variables and its
