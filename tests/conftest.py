@@ -1,6 +1,6 @@
 """Fixtures shared by the test suite. Tests take their configs from .test/ (the
-default trial at reduced size, the hand-written fixture), never from
-config/config.yaml, which a fork edits."""
+default trial at reduced size, the hand-written fixture, the second trial), never
+from the user's default config under config/, which a fork edits."""
 
 import importlib.util
 import os
@@ -98,6 +98,25 @@ def load(path: Path) -> dict:
 
 
 @pytest.fixture(scope="session")
+def agrees_with_lavaan():
+    """agrees_with_lavaan(table, counts): the comparison table of panelsem.lavaan.compare
+    within the tolerances of a model both fit to the same optimum: free estimates and the
+    log-likelihood to 1e-4, SEs to 1e-3 relative, and the named counts equal."""
+    def check(table, counts=("npar", "df")):
+        free = table[table["free"]]
+        est = free[free["kind"] == "est"]
+        assert est["abs_diff"].max() < 1e-4, est.sort_values("abs_diff").tail().to_string()
+        se = free[free["kind"] == "se"]
+        assert se["rel_diff"].max() < 1e-3, se.sort_values("rel_diff").tail().to_string()
+        fit = table[table["kind"] == "fit"].set_index("name")
+        assert fit.loc["loglik", "abs_diff"] < 1e-4
+        for name in counts:
+            assert fit.loc[name, "ours"] == fit.loc[name, "lavaan"], name
+        return fit
+    return check
+
+
+@pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
 
@@ -141,7 +160,7 @@ def snakemake():
 
 def config_args(path: Path, *overlays) -> tuple[str, ...]:
     """Arguments (last on the command line) that make `path`, with overlays merged in,
-    the whole config rather than an overlay of config/config.yaml."""
+    the whole config rather than an overlay of the user's default config."""
     return ("--replace-workflow-config", "--configfile", str(path), *map(str, overlays))
 
 

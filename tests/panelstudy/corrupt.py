@@ -109,19 +109,19 @@ def case(edit):
     return edit
 
 
+def cell_case(name: str, instrument: str, line: int, column: str, value: str, rule: str) -> None:
+    """The commonest case: one cell of one file written `value`, rejected by `rule` there."""
+    def edit(t):
+        t.set_cell(instrument, line, column, value)
+        return [(f"{instrument}.csv", line, column, rule)]
+    CASES.append(Case(name, edit))
+
+
 # --- numbers ------------------------------------------------------------------------------
 
 
-@case
-def full_width_item(t):
-    t.set_cell("qids", 3, "qids05", "\uff13")  # ３
-    return [("qids.csv", 3, "qids05", "integer")]
-
-
-@case
-def arabic_indic_week(t):
-    t.set_cell("ersq", 4, WEEK, "\u0662")  # ٢
-    return [("ersq.csv", 4, WEEK, "integer")]
+cell_case("full_width_item", "qids", 3, "qids05", "\uff13", "integer")  # ３
+cell_case("arabic_indic_week", "ersq", 4, WEEK, "\u0662", "integer")  # ٢
 
 
 @case
@@ -133,22 +133,9 @@ def full_width_week_beside_the_same_week(t):
     return [("sai_patient.csv", line, WEEK, "integer")]
 
 
-@case
-def five_thousand_digit_item(t):
-    t.set_cell("ersq", 2, "ersq1", "1" * 5000)
-    return [("ersq.csv", 2, "ersq1", "integer")]
-
-
-@case
-def five_thousand_digit_week(t):
-    t.set_cell("qids", 5, WEEK, "0" * 4999 + "1")
-    return [("qids.csv", 5, WEEK, "integer")]
-
-
-@case
-def decimal_item(t):
-    t.set_cell("sai_therapist", 6, "sai_t2", "2.0")
-    return [("sai_therapist.csv", 6, "sai_t2", "integer")]
+cell_case("five_thousand_digit_item", "ersq", 2, "ersq1", "1" * 5000, "integer")
+cell_case("five_thousand_digit_week", "qids", 5, WEEK, "0" * 4999 + "1", "integer")
+cell_case("decimal_item", "sai_therapist", 6, "sai_t2", "2.0", "integer")
 
 
 @case
@@ -167,22 +154,9 @@ def signed_and_padded_numbers_are_numbers(t):
     return None
 
 
-@case
-def out_of_range_item(t):
-    t.set_cell("qids", 2, "qids01", "4")
-    return [("qids.csv", 2, "qids01", "in_range")]
-
-
-@case
-def week_outside_schedule(t):
-    t.set_cell("sai_patient", 5, WEEK, "11")
-    return [("sai_patient.csv", 5, WEEK, "week_in_schedule")]
-
-
-@case
-def nul_byte_in_a_cell(t):
-    t.set_cell("ersq", 7, "ersq2", "2\x003")
-    return [("ersq.csv", 7, "ersq2", "integer")]
+cell_case("out_of_range_item", "qids", 2, "qids01", "4", "in_range")
+cell_case("week_outside_schedule", "sai_patient", 5, WEEK, "11", "week_in_schedule")
+cell_case("nul_byte_in_a_cell", "ersq", 7, "ersq2", "2\x003", "integer")
 
 
 # --- ids ----------------------------------------------------------------------------------
@@ -215,10 +189,7 @@ def ids_normalised_when_the_config_asks(t):
     return None
 
 
-@case
-def id_written_na(t):
-    t.set_cell("ersq", 5, ID, "NA")
-    return [("ersq.csv", 5, ID, "not_missing")]
+cell_case("id_written_na", "ersq", 5, ID, "NA", "not_missing")
 
 
 @case
@@ -318,10 +289,7 @@ def arm_changes_in_one_file(t):
             for key in t.config["instruments"] if person in t.first_lines(key)]
 
 
-@case
-def wrong_rater(t):
-    t.set_cell("sai_therapist", 2, RATER, "patient")
-    return [("sai_therapist.csv", 2, RATER, "rater_matches")]
+cell_case("wrong_rater", "sai_therapist", 2, RATER, "patient", "rater_matches")
 
 
 @case

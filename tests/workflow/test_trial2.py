@@ -22,7 +22,7 @@ def trial2(repo_root) -> dict:
 
 @pytest.fixture(scope="module")
 def default(repo_root) -> dict:
-    """The default study, as the test suite's full config of it (not config/config.yaml)."""
+    """The default study, as the test suite's full config of it (not the user's default config, which a fork edits)."""
     return yaml.safe_load((repo_root / ".test" / "small" / "config.yaml").read_text())
 
 

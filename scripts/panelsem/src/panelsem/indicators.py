@@ -40,7 +40,7 @@ from panelsem.model import Matrices
 from panelsem.optimise import FIRST_STEP
 from panelsem.problem import FIMLProblem
 from panelsem.results import FitResult
-from panelsem.spec import IDENTIFIER, LAGGED, ModelSpec, Param, render
+from panelsem.spec import IDENTIFIER, LAGGED, ModelSpec, Param, lagged_paths, render
 
 INVARIANCE = ("weak", "strong")
 
@@ -132,14 +132,8 @@ def build_mi_riclpm(indicators: dict[str, list[str]], waves, invariance: str = "
                 else:
                     params.append(Param(w(k, t), "=~", x(i, t), label=loading_label(k, j)))
 
-    lag_labels: dict[tuple[str, str], list[str]] = {pair: [] for pair in itertools.product(ks, ks)}
-    for t_prev, t in zip(waves[:-1], waves[1:]):
-        for out in ks:
-            for pred in ks:
-                lab = f"b_{out}_{pred}" if lagged == "invariant" else f"b_{out}_{pred}_{t}"
-                if lab not in lag_labels[(out, pred)]:
-                    lag_labels[(out, pred)].append(lab)
-                params.append(Param(w(out, t), "~", w(pred, t_prev), label=lab))
+    lag_params, lag_labels = lagged_paths(ks, waves, lagged, w)
+    params += lag_params
 
     for t in waves:
         for a, b in itertools.combinations_with_replacement(ks, 2):

@@ -160,6 +160,21 @@ def parse_construct(text: str) -> tuple[str, str]:
     return name.strip(), prefix.strip()
 
 
+def lagged_paths(ks: list[str], waves: list[int], lagged: str, w) -> tuple[list[Param], dict]:
+    """The lagged paths among the within-person factors w(k, t), shared by the single-
+    and the multiple-indicator RI-CLPM: labels b_<out>_<pred>, the wave appended when
+    lagged is "free". Returns the paths and each pair's labels, in wave order."""
+    params: list[Param] = []
+    labels: dict[tuple[str, str], list[str]] = {pair: [] for pair in itertools.product(ks, ks)}
+    for t_prev, t in zip(waves[:-1], waves[1:]):
+        for out in ks:
+            for pred in ks:
+                lab = f"b_{out}_{pred}" if lagged == "invariant" else f"b_{out}_{pred}_{t}"
+                if lab not in labels[(out, pred)]:
+                    labels[(out, pred)].append(lab)
+                params.append(Param(w(out, t), "~", w(pred, t_prev), label=lab))
+    return params, labels
+
 def build_riclpm(
     constructs: dict[str, str],
     waves: list[int],
@@ -216,14 +231,8 @@ def build_riclpm(
         for k in ks:
             params.append(Param(w(k, t), "=~", x(k, t), fixed=1.0))
 
-    lag_labels: dict[tuple[str, str], list[str]] = {pair: [] for pair in itertools.product(ks, ks)}
-    for t_prev, t in zip(waves[:-1], waves[1:]):
-        for out in ks:
-            for pred in ks:
-                lab = f"b_{out}_{pred}" if lagged == "invariant" else f"b_{out}_{pred}_{t}"
-                if lab not in lag_labels[(out, pred)]:
-                    lag_labels[(out, pred)].append(lab)
-                params.append(Param(w(out, t), "~", w(pred, t_prev), label=lab))
+    lag_params, lag_labels = lagged_paths(ks, waves, lagged, w)
+    params += lag_params
 
     t1 = waves[0]
     # Wave-1 within parts, then innovations: variances and within-wave covariances.
