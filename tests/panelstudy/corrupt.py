@@ -109,19 +109,21 @@ def case(edit):
     return edit
 
 
-def cell_case(name: str, instrument: str, line: int, column: str, value: str, rule: str) -> None:
-    """The commonest case: one cell of one file written `value`, rejected by `rule` there."""
+def cell_case(name: str, instrument: str, line: int, column: str, value: str, rule: str):
+    """The commonest case: one cell of one file written `value`, rejected by `rule` there.
+    Returns the edit, to be bound to `name` like the other cases' functions."""
     def edit(t):
         t.set_cell(instrument, line, column, value)
         return [(f"{instrument}.csv", line, column, rule)]
-    CASES.append(Case(name, edit))
+    edit.__name__ = name
+    return case(edit)
 
 
 # --- numbers ------------------------------------------------------------------------------
 
 
-cell_case("full_width_item", "qids", 3, "qids05", "\uff13", "integer")  # ３
-cell_case("arabic_indic_week", "ersq", 4, WEEK, "\u0662", "integer")  # ٢
+full_width_item = cell_case("full_width_item", "qids", 3, "qids05", "\uff13", "integer")  # ３
+arabic_indic_week = cell_case("arabic_indic_week", "ersq", 4, WEEK, "\u0662", "integer")  # ٢
 
 
 @case
@@ -133,9 +135,9 @@ def full_width_week_beside_the_same_week(t):
     return [("sai_patient.csv", line, WEEK, "integer")]
 
 
-cell_case("five_thousand_digit_item", "ersq", 2, "ersq1", "1" * 5000, "integer")
-cell_case("five_thousand_digit_week", "qids", 5, WEEK, "0" * 4999 + "1", "integer")
-cell_case("decimal_item", "sai_therapist", 6, "sai_t2", "2.0", "integer")
+five_thousand_digit_item = cell_case("five_thousand_digit_item", "ersq", 2, "ersq1", "1" * 5000, "integer")
+five_thousand_digit_week = cell_case("five_thousand_digit_week", "qids", 5, WEEK, "0" * 4999 + "1", "integer")
+decimal_item = cell_case("decimal_item", "sai_therapist", 6, "sai_t2", "2.0", "integer")
 
 
 @case
@@ -154,9 +156,9 @@ def signed_and_padded_numbers_are_numbers(t):
     return None
 
 
-cell_case("out_of_range_item", "qids", 2, "qids01", "4", "in_range")
-cell_case("week_outside_schedule", "sai_patient", 5, WEEK, "11", "week_in_schedule")
-cell_case("nul_byte_in_a_cell", "ersq", 7, "ersq2", "2\x003", "integer")
+out_of_range_item = cell_case("out_of_range_item", "qids", 2, "qids01", "4", "in_range")
+week_outside_schedule = cell_case("week_outside_schedule", "sai_patient", 5, WEEK, "11", "week_in_schedule")
+nul_byte_in_a_cell = cell_case("nul_byte_in_a_cell", "ersq", 7, "ersq2", "2\x003", "integer")
 
 
 # --- ids ----------------------------------------------------------------------------------
@@ -189,7 +191,7 @@ def ids_normalised_when_the_config_asks(t):
     return None
 
 
-cell_case("id_written_na", "ersq", 5, ID, "NA", "not_missing")
+id_written_na = cell_case("id_written_na", "ersq", 5, ID, "NA", "not_missing")
 
 
 @case
@@ -289,7 +291,7 @@ def arm_changes_in_one_file(t):
             for key in t.config["instruments"] if person in t.first_lines(key)]
 
 
-cell_case("wrong_rater", "sai_therapist", 2, RATER, "patient", "rater_matches")
+wrong_rater = cell_case("wrong_rater", "sai_therapist", 2, RATER, "patient", "rater_matches")
 
 
 @case
